@@ -1,0 +1,164 @@
+"""Reading content files: YAML front matter, then sections split on `## Title {#id}` headings.
+
+The reader keeps each section's source text and line number, so that rendering and the
+consistency checks can both name the exact line of a problem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import Problem, ProjectError, relative
+
+FRONT_MATTER_KEYS = {"title": True, "subtitle": False, "summary": True}
+HEADING = re.compile(r"^##(?!#)\s*(?P<title>.*?)\s*(?:\{#(?P<id>[^}\s]*)\})?\s*$")
+SECTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+NOTES_MARK = "???"
+INTRO = "intro"
+MAX_BYTES = 1_000_000  # a content file is a few kilobytes; refuse anything absurd early
+
+
+@dataclass(frozen=True)
+class Section:
+    """One `## Title {#id}` section (or the introduction before the first one)."""
+
+    id: str
+    title: str  # source text of the heading; empty for the introduction
+    body: str  # source Markdown of the section, without its heading
+    line: int  # line of the heading (of the first body line for the introduction)
+
+    @property
+    def body_line(self) -> int:
+        return self.line if self.id == INTRO else self.line + 1
+
+
+@dataclass(frozen=True)
+class ContentFile:
+    lang: str
+    doc_id: str
+    path: Path
+    name: str  # path relative to the project, for messages
+    meta: dict
+    sections: tuple[Section, ...]
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.id == section_id), None)
+
+
+def read_content(path: Path, root: Path, lang: str, doc_id: str) -> ContentFile:
+    """Read one content file; a ProjectError lists every problem with file and line."""
+    name = relative(path, root)
+    if not path.resolve().is_relative_to((root / "content").resolve()):
+        raise ProjectError(Problem(name, "points outside the project's content/ folder; replace the link with the file itself"))
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ProjectError(Problem(name, f"missing: every document needs a file in content/{lang}/"))
+    except OSError as exc:
+        raise ProjectError(Problem(name, f"cannot be read: {exc.strerror}"))
+    if len(raw) > MAX_BYTES:
+        raise ProjectError(Problem(name, f"is {len(raw):,} bytes; content files are limited to {MAX_BYTES:,}"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ProjectError(Problem(name, "is not UTF-8 text; save it as UTF-8", line))
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    if not text.strip():
+        raise ProjectError(Problem(name, "is empty; it needs front matter (title, summary) and the document's text"))
+    meta, body, body_start = _front_matter(text, name)
+    sections = _sections(body, body_start, name)
+    return ContentFile(lang, doc_id, path, name, meta, sections)
+
+
+def _front_matter(text: str, name: str) -> tuple[dict, str, int]:
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        raise ProjectError(Problem(name, "must start with front matter: a line '---', title: and summary:, then '---'", 1))
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise ProjectError(Problem(name, "front matter is not closed with a line '---'", 1))
+    source = "\n".join(lines[1:end])
+    try:
+        meta = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise ProjectError(Problem(name, f"front matter is not valid YAML: {problem}", line))
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ProjectError(Problem(name, f"front matter must be a mapping of keys (title:, summary:), got {type(meta).__name__}", 2))
+    problems = []
+    for key, required in FRONT_MATTER_KEYS.items():
+        value = meta.get(key)
+        if value is None and required:
+            problems.append(Problem(name, f"front matter: missing required key '{key}'", 1))
+        elif value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append(Problem(name, f"front matter: '{key}' must be text", _key_line(lines, key, end)))
+    for key in meta:
+        if key not in FRONT_MATTER_KEYS:
+            known = ", ".join(FRONT_MATTER_KEYS)
+            problems.append(Problem(name, f"front matter: unknown key '{key}'; known keys: {known}", _key_line(lines, key, end)))
+    if problems:
+        raise ProjectError(problems)
+    return meta, "\n".join(lines[end + 1 :]), end + 2
+
+
+def _key_line(lines: list[str], key, end: int) -> int | None:
+    for i in range(1, end):
+        if lines[i].startswith(f"{key}:"):
+            return i + 1
+    return None
+
+
+def _sections(body: str, first_line: int, name: str) -> tuple[Section, ...]:
+    sections: list[Section] = []
+    problems: list[Problem] = []
+    current_id, current_title, current_line, buf = INTRO, "", first_line, []
+    fenced = False
+
+    def close() -> None:
+        text = "\n".join(buf).strip("\n")
+        if current_id != INTRO or text.strip():
+            sections.append(Section(current_id, current_title, text, current_line))
+
+    for offset, line in enumerate(body.split("\n")):
+        lineno = first_line + offset
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        match = None if fenced else HEADING.match(line)
+        if not match:
+            buf.append(line)
+            continue
+        sid = match["id"]
+        if sid is None:
+            problems.append(Problem(name, "heading has no id; write it as '## Title {#some-id}'", lineno))
+            sid = f"line-{lineno}"
+        elif not SECTION_ID.match(sid):
+            problems.append(Problem(name, f"section id '{sid}' must be lowercase letters and digits joined by hyphens", lineno))
+        elif any(s.id == sid for s in sections) or sid == current_id:
+            problems.append(Problem(name, f"duplicate section id '{sid}'; each section needs its own id", lineno))
+        if not match["title"]:
+            problems.append(Problem(name, "heading has no title", lineno))
+        close()
+        current_id, current_title, current_line, buf = sid, match["title"], lineno, []
+    close()
+    if problems:
+        raise ProjectError(problems)
+    return tuple(sections)
+
+
+def split_notes(section: Section) -> tuple[str, str | None]:
+    """A slide's content and its notes (after a line holding only `???`)."""
+    lines = section.body.split("\n")
+    for i, line in enumerate(lines):
+        if line.strip() == NOTES_MARK:
+            return "\n".join(lines[:i]).strip(), "\n".join(lines[i + 1 :]).strip()
+    return section.body.strip(), None

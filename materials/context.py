@@ -1,0 +1,128 @@
+"""What templates and content know about a document's sessions and its municipality.
+
+A plain build has no municipality: names, dates and venues are bracketed placeholders in the
+reader's language, and clock times start at the session's sample start, marked as an example.
+A pack passes a municipality's data to the very same function instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .formatting import Formatter, add_minutes
+from .project import Project, Session
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated where it is used."""
+    return message
+
+
+PLACEHOLDERS = {
+    "municipality": N_("[municipality]"),
+    "date": N_("[date]"),
+    "venue": N_("[venue]"),
+    "address": N_("[address]"),
+    "contact_name": N_("[contact person]"),
+    "contact_role": N_("[role]"),
+    "email": N_("[email address]"),
+    "phone": N_("[phone number]"),
+    "deadline": N_("[registration deadline]"),
+}
+
+
+@dataclass(frozen=True)
+class AgendaSlot:
+    id: str
+    time_range: str
+    duration: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Event:
+    """One session as it takes place: when, where, and its agenda's clock times."""
+
+    session: str
+    date: str
+    start: str
+    end: str
+    time_range: str
+    length: str
+    venue: str
+    address: str
+    slots: tuple[AgendaSlot, ...]
+    sample: bool = False
+
+
+@dataclass(frozen=True)
+class EventPlace:
+    """Where and when a session happens, as given by a municipality (or None for a plain build)."""
+
+    date: dt.date
+    start: dt.time
+    venue: str
+    address: str = ""
+
+
+@dataclass
+class Municipality:
+    """The data a pack adds; a plain build uses `placeholders()` instead."""
+
+    name: str
+    contact: dict
+    rsvp_deadline: dt.date | None
+    places: dict[str, EventPlace] = field(default_factory=dict)
+
+
+def event(session: Session, fmt: Formatter, translate, place: EventPlace | None) -> Event:
+    start = place.start if place else session.sample_start
+    slots, offset = [], 0
+    for item in session.items:
+        a, b = add_minutes(start, offset), add_minutes(start, offset + item.minutes)
+        slots.append(AgendaSlot(item.id, fmt.time_range(a, b), fmt.short_duration(item.minutes), item.minutes))
+        offset += item.minutes
+    end = add_minutes(start, session.minutes)
+    return Event(
+        session=session.id,
+        date=fmt.date(place.date) if place else translate(PLACEHOLDERS["date"]),
+        start=fmt.time(start),
+        end=fmt.time(end),
+        time_range=fmt.time_range(start, end),
+        length=fmt.duration(session.minutes),
+        venue=place.venue if place else translate(PLACEHOLDERS["venue"]),
+        address=(place.address if place else translate(PLACEHOLDERS["address"])) or "",
+        slots=tuple(slots),
+        sample=place is None,
+    )
+
+
+def document_context(project: Project, session_ids, fmt: Formatter, translate,
+                     municipality: Municipality | None = None) -> dict:
+    """The variables shared by a document's content and its template."""
+    if municipality is None:
+        p = {key: translate(text) for key, text in PLACEHOLDERS.items()}
+        who = {"name": p["municipality"]}
+        contact = {"name": p["contact_name"], "role": p["contact_role"], "email": p["email"], "phone": p["phone"]}
+        deadline = p["deadline"]
+        places: dict = {}
+    else:
+        who = {"name": municipality.name}
+        contact = municipality.contact
+        deadline = fmt.date(municipality.rsvp_deadline, "long") if municipality.rsvp_deadline else ""
+        places = municipality.places
+    events = [event(project.sessions[s], fmt, translate, places.get(s)) for s in session_ids]
+    return {
+        "organisation": project.organisation,
+        "facts": project.facts,
+        "sessions": {
+            sid: {"minutes": s.minutes, "items": {i.id: i.minutes for i in s.items}}
+            for sid, s in project.sessions.items()
+        },
+        "municipality": who,
+        "contact": contact,
+        "rsvp_deadline": deadline,
+        "events": events,
+        "sample": municipality is None,
+    }

@@ -1,0 +1,227 @@
+"""HTML rendering: content (Jinja2 in a sandbox, then Markdown) joined with the shared templates.
+
+One `Renderer` per language: its templates speak that language's catalog and its filters
+format for that language's locale. The HTML it returns serves both the HTML output and the PDF.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import markdown
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from .content import INTRO, ContentFile, Section, split_notes
+from .context import Municipality, N_, document_context
+from .errors import Problem, ProjectError, relative
+from .formatting import Formatter
+from .project import Document, Project
+
+PACKAGE = Path(__file__).parent
+TEMPLATES = PACKAGE / "templates"
+STATIC = PACKAGE / "static"
+MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
+KIND_NAMES = {
+    "programme": N_("Programme"),
+    "agenda": N_("Agenda"),
+    "handout": N_("Slide handout"),
+    "invitation": N_("Invitation"),
+}
+KIND_GROUPS = {
+    "programme": N_("Programme"),
+    "agenda": N_("Agendas"),
+    "handout": N_("Slide handouts"),
+    "invitation": N_("Invitations"),
+}
+SESSION_NAMES = {
+    "introductory-meeting": N_("Introductory meeting"),
+    "training-day": N_("Training day"),
+    "in-depth-session": N_("In-depth session"),
+    "intervision-meeting": N_("Intervision meeting"),
+}
+# Translators: the running footer of every PDF page; keep both placeholders.
+PAGE_LABEL = N_("Page %(page)s of %(pages)s")
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    id: str
+    title: Markup
+    html: Markup
+    notes: Markup | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A rendered HTML page and what the writer needs to know about it."""
+
+    lang: str
+    doc_id: str
+    kind: str
+    title: str
+    html: str
+
+
+def css_string(text: str) -> str:
+    """`text` as a quoted CSS string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ") + '"'
+
+
+def page_label_css(label: str) -> Markup:
+    """'Page %(page)s of %(pages)s' -> a CSS `content` value with the page counters."""
+    parts = re.split(r"(%\((?:page|pages)\)s)", label)
+    out = []
+    for part in parts:
+        if part == "%(page)s":
+            out.append("counter(page)")
+        elif part == "%(pages)s":
+            out.append("counter(pages)")
+        elif part:
+            out.append(css_string(part))
+    return Markup(" ".join(out))
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line an error came from, read from Jinja's rewritten traceback."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in ("<template>",) or tb.tb_frame.f_code.co_filename.endswith(".html"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+class Renderer:
+    """Renders one language's documents to HTML pages."""
+
+    def __init__(self, project: Project, lang: str, translations):
+        self.project = project
+        self.lang = lang
+        self.language = project.languages[lang]
+        self.fmt = Formatter(self.language.locale)
+        self.gettext = translations.ugettext if hasattr(translations, "ugettext") else translations.gettext
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.install_gettext_translations(translations, newstyle=True)
+        self.templates.filters.update(self.fmt.filters())
+        # Content is trusted to staff but still sandboxed: no attribute tricks, and values from
+        # data files are HTML-escaped when they enter the Markdown.
+        # `{#id}` on headings is attr_list syntax, so Jinja comments in content are `{##  ##}`.
+        self.content_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True,
+                                                comment_start_string="{##", comment_end_string="##}")
+        self.content_env.filters.update(self.fmt.filters())
+        self.markdown = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+        self.css = (STATIC / "style.css").read_text(encoding="utf-8")
+
+    # -- content ---------------------------------------------------------------------------
+    def _jinja(self, text: str, variables: dict, content: ContentFile, line: int) -> str:
+        try:
+            return self.content_env.from_string(text).render(variables)
+        except jinja2.TemplateSyntaxError as exc:
+            at = line + (exc.lineno or 1) - 1
+            raise ProjectError(Problem(content.name, f"template error: {exc.message}", at))
+        except jinja2.UndefinedError as exc:
+            rel = _template_line(exc)
+            at = line + rel - 1 if rel else line
+            raise ProjectError(Problem(content.name, f"unknown value: {exc.message}; see docs/writing-content.md for the values content may use", at))
+        except jinja2.TemplateError as exc:
+            raise ProjectError(Problem(content.name, f"template error: {exc}", line))
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise ProjectError(Problem(content.name, f"cannot evaluate an expression: {exc}", line))
+
+    def _markdown(self, text: str) -> Markup:
+        self.markdown.reset()
+        return Markup(self.markdown.convert(text))
+
+    def _inline(self, text: str) -> Markup:
+        """A one-line text (title, summary) as inline HTML, escaped the same way as the body."""
+        html = self._markdown(text)
+        if html.startswith("<p>") and html.endswith("</p>"):
+            html = Markup(html[3:-4])
+        return html
+
+    def section(self, section: Section, variables: dict, content: ContentFile, slide: bool = False) -> RenderedSection:
+        title = self._inline(self._jinja(section.title, variables, content, section.line)) if section.title else Markup("")
+        body, notes = split_notes(section) if slide else (section.body, None)
+        html = self._markdown(self._jinja(body, variables, content, section.body_line))
+        notes_html = self._markdown(self._jinja(notes, variables, content, section.body_line)) if notes else None
+        return RenderedSection(section.id, title, html, notes_html)
+
+    # -- pages -----------------------------------------------------------------------------
+    def _languages(self, doc_id: str | None) -> list[dict]:
+        target = f"{doc_id}.html" if doc_id else "index.html"
+        return [
+            {"code": code, "name": lang.name, "href": f"../{code}/{target}", "current": code == self.lang}
+            for code, lang in self.project.languages.items()
+        ]
+
+    def _page(self, template: str, **variables) -> str:
+        base = {
+            "lang": self.lang,
+            "organisation": self.project.organisation,
+            "css": Markup(self.css),
+            "page_label": page_label_css(self.gettext(PAGE_LABEL)),
+            "kind_names": {k: self.gettext(v) for k, v in KIND_NAMES.items()},
+            "kind_groups": {k: self.gettext(v) for k, v in KIND_GROUPS.items()},
+            "session_names": {k: self.gettext(SESSION_NAMES.get(k, k)) for k in self.project.sessions},
+        }
+        base.update(variables)
+        try:
+            return self.templates.get_template(template).render(base)
+        except jinja2.TemplateSyntaxError as exc:
+            name = relative(Path(exc.filename or TEMPLATES / template), self.project.root)
+            raise ProjectError(Problem(name, f"template error: {exc.message}", exc.lineno))
+        except jinja2.UndefinedError as exc:
+            raise ProjectError(Problem(relative(TEMPLATES / template, self.project.root),
+                                       f"template uses an unknown value: {exc.message}", _template_line(exc)))
+
+    def document(self, doc: Document, content: ContentFile, municipality: Municipality | None = None) -> Page:
+        """One document as a standalone HTML page."""
+        variables = document_context(self.project, doc.sessions, self.fmt, self.gettext, municipality)
+        slide = doc.kind == "handout"
+        sections = [self.section(s, variables, content, slide) for s in content.sections if s.id != INTRO]
+        intro = content.section(INTRO)
+        intro_html = self.section(intro, variables, content).html if intro else Markup("")
+        meta = {k: self._inline(self._jinja(v, variables, content, 1)) for k, v in content.meta.items()}
+        if doc.kind == "agenda":
+            self._check_agenda(doc, content)
+        html = self._page(
+            f"{doc.kind}.html",
+            doc=doc,
+            meta=meta,
+            intro=intro_html,
+            sections=sections,
+            by_id={s.id: s for s in sections},
+            languages=self._languages(doc.id),
+            **variables,
+        )
+        return Page(self.lang, doc.id, doc.kind, meta["title"].striptags(), html)
+
+    def _check_agenda(self, doc: Document, content: ContentFile) -> None:
+        expected = [i.id for s in doc.sessions for i in self.project.sessions[s].items]
+        found = [s.id for s in content.sections if s.id != INTRO]
+        if found != expected:
+            raise ProjectError(Problem(content.name, "agenda sections must be the session's items, in order: "
+                                       + ", ".join(expected) + f" (found: {', '.join(found) or 'none'})"))
+
+    def index(self, entries: list[tuple[Document, ContentFile]]) -> Page:
+        """The language's index page: every document, grouped by kind, with its HTML and PDF."""
+        groups: dict[str, list] = {}
+        for doc, content in entries:
+            meta = {"title": content.meta["title"], "summary": content.meta.get("summary", "")}
+            variables = document_context(self.project, doc.sessions, self.fmt, self.gettext)
+            meta = {k: self._inline(self._jinja(v, variables, content, 1)) for k, v in meta.items()}
+            groups.setdefault(doc.kind, []).append({"id": doc.id, **meta})
+        html = self._page("index.html", groups=groups, languages=self._languages(None),
+                          title=self.gettext("Polarisation Framework materials"))
+        return Page(self.lang, "index", "index", "", html)

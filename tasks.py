@@ -1,0 +1,116 @@
+"""Invoke tasks: thin wrappers that parse arguments, call the package, and turn a
+project error into one clear message and exit code 1."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+from invoke import Collection, Exit, task
+
+ROOT = Path(__file__).resolve().parent
+
+
+def user_errors(fn):
+    """Report a ProjectError as its message (no traceback unless --debug / MATERIALS_DEBUG=1)."""
+
+    @functools.wraps(fn)
+    def wrapper(c, *args, **kwargs):
+        from materials.errors import ProjectError
+
+        try:
+            return fn(c, *args, **kwargs)
+        except ProjectError as exc:
+            if os.environ.get("MATERIALS_DEBUG"):
+                raise
+            raise Exit(f"error: {exc}", code=1)
+
+    return wrapper
+
+
+@task(help={
+    "lang": "fi, en, nl or all (default: all)",
+    "doc": "build one document, by id (default: every document)",
+    "jobs": "PDF worker processes (default: the number of cores)",
+})
+@user_errors
+def build(c, lang="all", doc=None, jobs=0):
+    """Build every document as HTML and PDF into build/<lang>/."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from materials.build import build as run
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("PDF"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as progress:
+        bar = progress.add_task("pdf", total=None)
+        result = run(ROOT, lang=lang, doc=doc, jobs=jobs or None,
+                     on_start=lambda n: progress.update(bar, total=n),
+                     on_pdf=lambda key: progress.advance(bar))
+    console.print(f"built {len(result.written)} files in {result.seconds:.1f} s; "
+                  f"manifest lists {len(result.outputs)} outputs (build/manifest.json)")
+
+
+@task
+def clean(c):
+    """Remove build/."""
+    import shutil
+
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
+
+
+@task(help={"args": "extra arguments for pytest"})
+def test(c, args=""):
+    """Run the test suite."""
+    c.run(f"{sys.executable} -m pytest {args}", pty=False)
+
+
+ns = Collection(build, clean, test)
+
+
+# -- i18n: the translator's catalog workflow (Babel's API, in-process) -------------------------
+
+@task
+@user_errors
+def extract(c):
+    """Extract template strings into locale/messages.pot."""
+    from materials import catalogs
+
+    catalog = catalogs.extract()
+    catalogs.write_catalog(catalog, catalogs.pot_path(ROOT / "locale"))
+    print(f"locale/messages.pot: {len(catalog)} messages")
+
+
+@task(help={"lang": "fi, nl, ... or all (default: every translation)"})
+@user_errors
+def update(c, lang="all"):
+    """Merge locale/messages.pot into each language's messages.po."""
+    from materials import catalogs
+    from materials.project import load_project
+
+    project = load_project(ROOT)
+    langs = [l for l in project.select_languages(lang) if l != project.source_language]
+    locales = {code: l.locale for code, l in project.languages.items()}
+    for r in catalogs.update(ROOT, langs, locales):
+        print(f"{r.path}: {r.translated}/{r.messages} translated, {r.fuzzy} fuzzy")
+
+
+@task(name="compile", help={"lang": "fi, nl, ... or all (default: every translation)"})
+@user_errors
+def compile_(c, lang="all"):
+    """Compile each messages.po into messages.mo (the build also compiles in memory)."""
+    from materials import catalogs
+    from materials.project import load_project
+
+    project = load_project(ROOT)
+    langs = [l for l in project.select_languages(lang) if l != project.source_language]
+    locales = {code: l.locale for code, l in project.languages.items()}
+    for r in catalogs.compile_all(ROOT, langs, locales):
+        print(f"{r.path}: {r.translated}/{r.messages} translated")
+
+
+i18n = Collection("i18n", extract, update, compile_)
+ns.add_collection(i18n)
