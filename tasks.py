@@ -54,6 +54,24 @@ def build(c, lang="all", doc=None, jobs=0):
                   f"manifest lists {len(result.outputs)} outputs (build/manifest.json)")
 
 
+@task(help={
+    "lang": "fi, nl, ... or all (default: all)",
+    "format": "text (default) or json",
+})
+@user_errors
+def check(c, lang="all", format="text"):
+    """Check translations against the English source; exit 1 on any error."""
+    from materials.check import check as run
+    from materials.report import print_report
+
+    if format not in ("text", "json"):
+        raise Exit("error: --format must be text or json", code=1)
+    report = run(ROOT, lang)
+    print_report(report, format)
+    if report.errors:
+        raise Exit(code=1)
+
+
 @task
 def clean(c):
     """Remove build/."""
@@ -68,7 +86,7 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
-ns = Collection(build, clean, test)
+ns = Collection(build, check, clean, test)
 
 
 # -- i18n: the translator's catalog workflow (Babel's API, in-process) -------------------------
@@ -112,5 +130,15 @@ def compile_(c, lang="all"):
         print(f"{r.path}: {r.translated}/{r.messages} translated")
 
 
-i18n = Collection("i18n", extract, update, compile_)
+@task(help={"lang": "the translation to confirm (fi, nl, ...)", "doc": "one document id (default: every document)"})
+@user_errors
+def stamp(c, lang, doc=None):
+    """Confirm a translation is up to date with the current English source."""
+    from materials.translation import stamp_translation
+
+    for doc_id, sections in stamp_translation(ROOT, lang, doc):
+        print(f"locale/stamps/{lang}/{doc_id}.json: {sections} sections confirmed")
+
+
+i18n = Collection("i18n", extract, update, compile_, stamp)
 ns.add_collection(i18n)

@@ -95,8 +95,12 @@ class Project:
         return [doc]
 
 
-def load_project(root: Path) -> Project:
-    """Read and validate content/project.yaml under `root`."""
+def load_project(root: Path, strict: bool = True) -> Project:
+    """Read and validate content/project.yaml under `root`.
+
+    `strict=False` (for `check`) accepts agenda items that do not add up, so that the check
+    reports them as findings beside everything else.
+    """
     root = Path(root)
     path = root / "content" / "project.yaml"
     name = "content/project.yaml"
@@ -156,7 +160,7 @@ def load_project(root: Path) -> Project:
         bad("sessions", "a mapping of sessions", raw_sessions)
         raw_sessions = {}
     for sid, spec in raw_sessions.items():
-        session = _session(str(sid), spec, bad)
+        session = _session(str(sid), spec, bad, strict)
         if session:
             sessions[session.id] = session
 
@@ -192,7 +196,7 @@ def load_project(root: Path) -> Project:
     return Project(root, organisation, languages, facts, sessions, documents, path)
 
 
-def _session(sid: str, spec: Any, bad) -> Session | None:
+def _session(sid: str, spec: Any, bad, strict: bool = True) -> Session | None:
     where = f"sessions.{sid}"
     if not ID.match(sid):
         bad(where, "a lowercase session id", sid)
@@ -228,7 +232,7 @@ def _session(sid: str, spec: Any, bad) -> Session | None:
             return None
         items.append(AgendaItem(item["id"], m))
     total = sum(x.minutes for x in items)
-    if total != minutes:
+    if total != minutes and strict:
         bad(f"{where}.items", f"minutes adding up to the session's {minutes}", f"{total} minutes")
         return None
     return Session(sid, minutes, start, tuple(items))

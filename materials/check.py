@@ -1,0 +1,368 @@
+"""`invoke check`: is every translation complete, current and consistent with the English source?
+
+Sections are aligned across languages by their stable ids, not by position. Each check is a
+small function with a stable code; every finding names the language, document, file and line
+and says, in one sentence, what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.checkers import python_format
+from babel.messages.catalog import TranslationError
+
+from . import catalogs, stamps
+from .content import INTRO, ContentFile, Section, read_content
+from .errors import ProjectError, relative
+from .glossary import Glossary, contains_term, load_glossary, tokens
+from .project import Project, load_project
+
+# code -> what kind of problem it is (every finding of these codes is an error: it stops a pack)
+CODES = (
+    "content", "missing-document", "extra-document", "missing-section", "extra-section", "structure",
+    "placeholder", "number", "link", "image", "untranslated", "outdated", "glossary", "catalog", "agenda",
+)
+EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+NUMBER = re.compile(r"(?<![\w.,:])\d+(?:[.,:]\d+)*(?![\w])")
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)[^)]*\)|<((?:https?|mailto):[^>]+)>")
+IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    lang: str
+    doc: str
+    file: str
+    line: int | None
+    message: str
+    diff: str = ""
+    severity: str = "error"
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    def counts(self) -> Counter:
+        return Counter(f.code for f in self.findings)
+
+    def as_json(self) -> dict:
+        return {
+            "languages": self.langs,
+            "errors": len(self.errors),
+            "counts": dict(sorted(self.counts().items())),
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+
+# -- comparing one section with its source ---------------------------------------------------
+
+def structure_of(section: Section) -> Counter:
+    """What a translation must keep: list items, table rows, sub-headings by level, notes markers."""
+    shape: Counter = Counter()
+    fenced = False
+    for line in section.body.split("\n"):
+        s = line.strip()
+        if s.startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        if re.match(r"^([-*+]|\d+[.)])\s+", s):
+            shape["list items"] += 1
+        elif s.startswith("|") and not re.match(r"^\|[\s:|-]+\|?$", s):
+            shape["table rows"] += 1
+        elif m := re.match(r"^(#{3,6})\s", s):
+            shape[f"level-{len(m.group(1))} headings"] += 1
+        elif s == "???":
+            shape["notes markers"] += 1
+    return shape
+
+
+def expressions(text: str) -> Counter:
+    return Counter(re.sub(r"\s+", "", e) for e in EXPRESSION.findall(text))
+
+
+def numbers(text: str) -> Counter:
+    """Numbers after locale normalisation: 1,5 = 1.5 and 9.00 = 9:00."""
+    text = EXPRESSION.sub(" ", text)
+    return Counter(re.sub(r"[,:]", ".", n) for n in NUMBER.findall(text))
+
+
+def paragraphs(text: str) -> list[str]:
+    return [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def is_translatable(paragraph: str, names: tuple[str, ...]) -> bool:
+    """False when a paragraph is only names, values and punctuation (it may stay the same)."""
+    text = EXPRESSION.sub(" ", paragraph)
+    for name in names:
+        text = text.replace(name, " ")
+    words = [w for w in tokens(text) if len(w) > 1]
+    return len(words) >= 2
+
+
+def section_text(section: Section) -> str:
+    return f"## {section.title}\n\n{section.body}" if section.id != INTRO else section.body
+
+
+class Checker:
+    def __init__(self, project: Project, glossary: Glossary):
+        self.project = project
+        self.glossary = glossary
+        self.source = project.source_language
+        self.findings: list[Finding] = []
+
+    def add(self, code, lang, doc, file, line, message, diff=""):
+        self.findings.append(Finding(code, lang, doc, file, line, message, diff))
+
+    # -- documents -------------------------------------------------------------------------
+    def documents(self, lang: str) -> dict[str, ContentFile]:
+        """Read every content file of a language; unreadable ones are findings."""
+        out = {}
+        folder = self.project.content_dir / lang
+        listed = set(self.project.documents)
+        for doc_id in self.project.documents:
+            path = self.project.content_file(lang, doc_id)
+            if not path.exists():
+                continue
+            try:
+                out[doc_id] = read_content(path, self.project.root, lang, doc_id)
+            except ProjectError as exc:
+                for p in exc.problems:
+                    self.add("content", lang, doc_id, p.file, p.line, f"{p.message}.".replace("..", "."))
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.md")):
+                if path.stem not in listed:
+                    self.add("extra-document", lang, path.stem, relative(path, self.project.root), None,
+                             "This file is not a document of content/project.yaml; add it there or remove the file.")
+        return out
+
+    def missing_documents(self, lang: str, docs: dict, source_docs: dict) -> None:
+        for doc_id in self.project.documents:
+            path = relative(self.project.content_file(lang, doc_id), self.project.root)
+            if doc_id not in docs and not self.project.content_file(lang, doc_id).exists():
+                self.add("missing-document", lang, doc_id, path, None,
+                         f"Translate content/{self.source}/{doc_id}.md into this file.")
+
+    # -- sections --------------------------------------------------------------------------
+    def sections(self, lang: str, src: ContentFile, tr: ContentFile) -> None:
+        src_ids = [s.id for s in src.sections]
+        tr_ids = [s.id for s in tr.sections]
+        for s in src.sections:
+            if s.id not in tr_ids:
+                self.add("missing-section", lang, tr.doc_id, tr.name, None,
+                         f"Section '{s.id}' (line {s.line} of {src.name}) is missing; translate it here.")
+        for s in tr.sections:
+            if s.id not in src_ids:
+                self.add("extra-section", lang, tr.doc_id, tr.name, s.line,
+                         f"Section '{s.id}' is not in the source; remove it or fix its id.")
+        for s in src.sections:
+            t = tr.section(s.id)
+            if t is not None:
+                self.compare(lang, tr, s, t)
+        # The front matter is compared as one more section.
+        for key in src.meta:
+            if key not in tr.meta:
+                self.add("missing-section", lang, tr.doc_id, tr.name, 1, f"Front matter key '{key}' is missing; translate it.")
+
+    def compare(self, lang: str, tr: ContentFile, s: Section, t: Section) -> None:
+        doc, file = tr.doc_id, tr.name
+        a, b = structure_of(s), structure_of(t)
+        if a != b:
+            diffs = ", ".join(f"{k}: {a[k]} in the source, {b[k]} here" for k in sorted(set(a) | set(b)) if a[k] != b[k])
+            self.add("structure", lang, doc, file, t.line, f"Section '{s.id}' has a different structure ({diffs}); match the source.")
+        src_text, tr_text = section_text(s), section_text(t)
+        ea, eb = expressions(src_text), expressions(tr_text)
+        if ea != eb:
+            missing = ", ".join(sorted((ea - eb).elements())) or "none"
+            extra = ", ".join(sorted((eb - ea).elements())) or "none"
+            self.add("placeholder", lang, doc, file, t.line,
+                     f"Section '{s.id}' uses different template values (missing: {missing}; extra: {extra}); use exactly the source's.")
+        na, nb = numbers(src_text), numbers(tr_text)
+        if na != nb:
+            missing = ", ".join(sorted((na - nb).elements())) or "none"
+            extra = ", ".join(sorted((nb - na).elements())) or "none"
+            self.add("number", lang, doc, file, t.line,
+                     f"Section '{s.id}' has different numbers (missing: {missing}; extra: {extra}); keep the source's numbers.")
+        la, lb = Counter(x or y for x, y in LINK.findall(src_text)), Counter(x or y for x, y in LINK.findall(tr_text))
+        if la != lb:
+            self.add("link", lang, doc, file, t.line,
+                     f"Section '{s.id}' links to different targets ({', '.join(sorted(lb)) or 'none'} instead of {', '.join(sorted(la)) or 'none'}); link where the source links.")
+        ia, ib = Counter(src for _, src in IMAGE.findall(src_text)), Counter(src for _, src in IMAGE.findall(tr_text))
+        if ia != ib:
+            self.add("image", lang, doc, file, t.line, f"Section '{s.id}' shows different images; use the source's images.")
+        for alt, src in IMAGE.findall(tr_text):
+            if not alt.strip():
+                self.add("image", lang, doc, file, t.line, f"Image {src} in section '{s.id}' has no alt text; describe it in this language.")
+        source_paragraphs = set(paragraphs(s.body)) | ({s.title} if s.title else set())
+        for p in paragraphs(t.body) + ([t.title] if t.title else []):
+            if p in source_paragraphs and is_translatable(p, self.glossary.names):
+                self.add("untranslated", lang, doc, file, t.line,
+                         f"Section '{s.id}' has text identical to the source (\"{p[:60]}\"); translate it.")
+                break
+        self.terms(lang, tr, s, t)
+
+    def terms(self, lang: str, tr: ContentFile, s: Section, t: Section) -> None:
+        src_tokens = tokens(EXPRESSION.sub(" ", section_text(s)))
+        tr_tokens = tokens(EXPRESSION.sub(" ", section_text(t)))
+        for term in self.glossary.terms:
+            source_term, target = term.words.get(self.source), term.words.get(lang)
+            if not source_term or not target:
+                continue
+            if contains_term(src_tokens, source_term, self.source) and not contains_term(tr_tokens, target, lang):
+                self.add("glossary", lang, tr.doc_id, tr.name, t.line,
+                         f"Section '{s.id}' uses the term \"{source_term}\"; use \"{target}\" (in any inflected form) in the translation.")
+            for bad in term.forbidden.get(lang, ()):
+                if contains_term(tr_tokens, bad, lang):
+                    self.add("glossary", lang, tr.doc_id, tr.name, t.line,
+                             f"Section '{s.id}' uses \"{bad}\", which the glossary forbids; write \"{target}\".")
+
+    # -- outdated ----------------------------------------------------------------------------
+    def outdated(self, lang: str, src: ContentFile, tr: ContentFile) -> None:
+        stamped = stamps.load(self.project.root, lang, src.doc_id)
+        stamp_name = relative(stamps.path(self.project.root, lang, src.doc_id), self.project.root)
+        current = stamps.source_texts(src)
+        for sid, text in current.items():
+            t = tr.section(sid) if sid != stamps.META else None
+            if sid != stamps.META and t is None:
+                continue  # reported as missing-section
+            line = t.line if t else 1
+            if sid not in stamped:
+                self.add("outdated", lang, src.doc_id, tr.name, line,
+                         f"Section '{sid}' has never been confirmed; check it against the source, then run "
+                         f"invoke i18n.stamp --lang {lang} --doc {src.doc_id}.")
+            elif stamped[sid] != text:
+                diff = "\n".join(difflib.unified_diff(stamped[sid].split("\n"), text.split("\n"),
+                                                      f"{src.name} (when last confirmed)", f"{src.name} (now)", lineterm="", n=1))
+                self.add("outdated", lang, src.doc_id, tr.name, line,
+                         f"Section '{sid}' changed in the source since it was last confirmed ({stamp_name}); update the "
+                         f"translation as the diff shows, then run invoke i18n.stamp --lang {lang} --doc {src.doc_id}.", diff)
+
+    # -- agendas -------------------------------------------------------------------------------
+    def agenda(self, lang: str, content: ContentFile) -> None:
+        doc = self.project.documents[content.doc_id]
+        if doc.kind != "agenda":
+            return
+        expected = [i.id for sid in doc.sessions for i in self.project.sessions[sid].items]
+        found = [s.id for s in content.sections if s.id != INTRO]
+        if found != expected:
+            self.add("agenda", lang, doc.id, content.name, None,
+                     f"The agenda's sections must be the session's items in order ({', '.join(expected)}); found {', '.join(found) or 'none'}.")
+        for s in content.sections:
+            if m := CLOCK.search(EXPRESSION.sub(" ", section_text(s))):
+                self.add("agenda", lang, doc.id, content.name, s.line,
+                         f"Section '{s.id}' writes the clock time {m.group()} by hand; times come from content/project.yaml, remove it.")
+
+    def sessions(self) -> None:
+        for sid, session in self.project.sessions.items():
+            total = sum(i.minutes for i in session.items)
+            if total != session.minutes:
+                self.add("agenda", "", sid, "content/project.yaml", None,
+                         f"Session '{sid}' lasts {session.minutes} minutes but its items add up to {total}; make them agree.")
+
+    # -- catalogs ------------------------------------------------------------------------------
+    def catalogs(self, langs: list[str]) -> None:
+        root = self.project.root
+        pot = catalogs.pot_path(root / "locale")
+        try:
+            template = catalogs.read_catalog(pot, root)
+        except ProjectError as exc:
+            for p in exc.problems:
+                self.add("catalog", "", "", p.file, p.line, f"{p.message}.")
+            template = None
+        if template is not None:
+            current = {m.id for m in catalogs.extract() if m.id}
+            known = {m.id for m in template if m.id}
+            if current != known:
+                self.add("catalog", "", "", relative(pot, root), None,
+                         f"messages.pot is out of date with the templates ({len(current - known)} new, {len(known - current)} removed); "
+                         "run invoke i18n.extract and invoke i18n.update.")
+        for lang in langs:
+            if lang == self.source:
+                continue
+            locale = self.project.languages[lang].locale
+            path = catalogs.po_path(root / "locale", lang)
+            name = relative(path, root)
+            try:
+                catalog = catalogs.read_catalog(path, root, locale)
+            except ProjectError as exc:
+                for p in exc.problems:
+                    self.add("catalog", lang, "", p.file, p.line, f"{p.message}.")
+                continue
+            self.catalog(lang, name, catalog, template)
+
+    def catalog(self, lang: str, name: str, catalog: Catalog, template: Catalog | None) -> None:
+        expected_plural = Catalog(locale=catalog.locale).plural_forms if catalog.locale else None
+        if expected_plural and catalog.plural_forms != expected_plural:
+            self.add("catalog", lang, "", name, None,
+                     f"Plural-Forms is '{catalog.plural_forms}' but {lang} needs '{expected_plural}'; fix the header.")
+        for m in catalog:
+            if not m.id:
+                continue
+            line = m.lineno
+            mid = m.id[0] if isinstance(m.id, tuple) else m.id
+            strings = m.string if isinstance(m.string, tuple) else (m.string,)
+            if not all(strings):
+                self.add("catalog", lang, "", name, line, f"Message \"{mid}\" is not translated; translate it.")
+                continue
+            if m.fuzzy:
+                self.add("catalog", lang, "", name, line, f"Message \"{mid}\" is marked fuzzy; check it and remove the fuzzy flag.")
+            if isinstance(m.id, tuple) and len(strings) != catalog.num_plurals:
+                self.add("catalog", lang, "", name, line,
+                         f"Message \"{mid}\" has {len(strings)} plural forms; {lang} needs {catalog.num_plurals}.")
+            try:
+                python_format(catalog, m)
+            except TranslationError as exc:
+                self.add("catalog", lang, "", name, line, f"Message \"{mid}\": {exc}; keep the source's placeholders.")
+        if template is not None:
+            missing = [m.id for m in template if m.id and m.id not in catalog]
+            for mid in missing:
+                self.add("catalog", lang, "", name, None, f"Message \"{mid}\" of messages.pot is missing; run invoke i18n.update.")
+
+
+def check(root: Path, lang: str = "all") -> Report:
+    """Check the selected translations (and the source's own consistency) against the source."""
+    started = time.perf_counter()
+    root = Path(root).resolve()
+    project = load_project(root, strict=False)
+    langs = project.select_languages(lang)
+    checker = Checker(project, load_glossary(root))
+    source = project.source_language
+    checker.sessions()
+    source_docs = checker.documents(source)
+    for content in source_docs.values():
+        checker.agenda(source, content)
+    for l in langs:
+        if l == source:
+            continue
+        docs = checker.documents(l)
+        checker.missing_documents(l, docs, source_docs)
+        for doc_id, tr in docs.items():
+            src = source_docs.get(doc_id)
+            checker.agenda(l, tr)
+            if src is None:
+                continue
+            checker.sections(l, src, tr)
+            checker.outdated(l, src, tr)
+    checker.catalogs(langs)
+    report = Report(checker.findings, langs)
+    order = {c: i for i, c in enumerate(CODES)}
+    report.findings.sort(key=lambda f: (f.lang, f.doc, f.file, f.line or 0, order.get(f.code, 99)))
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,33 @@
+"""Printing a check report: grouped text for people, JSON for CI and scripts."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+from rich.console import Console
+from rich.markup import escape
+
+from .check import Report
+
+
+def print_report(report: Report, format: str = "text", console: Console | None = None) -> None:
+    if format == "json":
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return
+    console = console or Console(highlight=False)
+    for (lang, doc), group in groupby(report.findings, key=lambda f: (f.lang, f.doc)):
+        group = list(group)
+        heading = f"{lang or 'all languages'} · {doc or 'catalogs'}"
+        console.print(f"[bold]{escape(heading)}[/bold] ({escape(group[0].file)})")
+        for f in group:
+            where = f"{f.file}:{f.line}" if f.line else f.file
+            colour = "red" if f.severity == "error" else "yellow"
+            console.print(f"  [{colour}]{f.severity}[/{colour}] [cyan]{f.code}[/cyan] {escape(where)}: {escape(f.message)}")
+            if f.diff:
+                for line in f.diff.split("\n"):
+                    style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+                    console.print(f"      [{style}]{escape(line)}[/{style}]")
+    counts = ", ".join(f"{n} {code}" for code, n in sorted(report.counts().items())) or "no findings"
+    verdict = "[red]errors found[/red]" if report.errors else "[green]all consistent[/green]"
+    console.print(f"check ({', '.join(report.langs)}): {verdict}: {counts} ({report.seconds:.2f} s)")
