@@ -72,6 +72,40 @@ def check(c, lang="all", format="text"):
         raise Exit(code=1)
 
 
+@task(help={
+    "municipality": "the municipality's slug: municipalities/<slug>.yaml",
+    "all": "make a pack for every municipality file",
+    "lang": "only this language (default: every language of the municipality)",
+    "draft": "make the pack even if check finds errors, with a draft mark on every page",
+    "jobs": "PDF worker processes (default: the number of cores)",
+})
+@user_errors
+def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=0):
+    """Make a municipality's personal materials pack: build/packs/<slug>-<lang>.zip."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from materials.pack import pack as run
+
+    console = Console(stderr=True)
+    rows = []
+    with Progress(TextColumn("packs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as progress:
+        bar = progress.add_task("packs", total=None)
+
+        def done(result, seconds):
+            rows.append((result, seconds))
+            progress.advance(bar)
+
+        run(ROOT, municipality, all, lang, draft, jobs or None, on_pack=done,
+            on_start=lambda n: progress.update(bar, total=n))
+    table = Table("pack", "files", "size", "seconds", title="Packs" + (" (DRAFT)" if draft else ""))
+    for r, seconds in rows:
+        table.add_row(str(r.path.relative_to(ROOT)), str(r.files), f"{r.size / 1e6:.1f} MB", f"{seconds:.1f}")
+    Console().print(table)
+
+
 @task
 def clean(c):
     """Remove build/."""
@@ -86,7 +120,7 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
-ns = Collection(build, check, clean, test)
+ns = Collection(build, check, pack, clean, test)
 
 
 # -- i18n: the translator's catalog workflow (Babel's API, in-process) -------------------------
@@ -140,5 +174,14 @@ def stamp(c, lang, doc=None):
         print(f"locale/stamps/{lang}/{doc_id}.json: {sections} sections confirmed")
 
 
-i18n = Collection("i18n", extract, update, compile_, stamp)
+@task(help={"lang": "fi, nl, ... or all (default: every translation)"})
+@user_errors
+def status(c, lang="all"):
+    """Show how far each translation is; writes the dashboard build/status.html."""
+    from materials.status import status as run
+
+    run(ROOT, lang)
+
+
+i18n = Collection("i18n", extract, update, compile_, stamp, status)
 ns.add_collection(i18n)

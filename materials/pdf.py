@@ -1,6 +1,7 @@
 """PDF rendering with WeasyPrint: A4, embedded fonts, tagged PDF/UA-1, in a pool of workers.
 
-WeasyPrint is imported inside the worker, so a build that renders no PDF never pays for it.
+WeasyPrint is imported inside the worker, so a build that renders no PDF never pays for it;
+each worker imports it once and serves many documents.
 """
 
 from __future__ import annotations
@@ -12,34 +13,51 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PdfJob:
-    key: str  # the output's path relative to build/
+    key: str  # the output's path relative to build/ (or to the pack)
     html: str
-    base_url: str  # the folder the HTML page lives in, so relative URLs resolve as in the browser
+    base_url: str  # where relative URLs (the fonts) resolve, as in the browser
 
 
 def render_pdf(job: PdfJob) -> tuple[str, bytes]:
     from weasyprint import HTML
 
     document = HTML(string=job.html, base_url=job.base_url)
+    # A fixed identifier (no random bytes) so the same inputs give the same PDF.
     return job.key, document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.key.encode())
 
 
-def render_all(jobs: list[PdfJob], workers: int | None = None, on_done=None) -> dict[str, bytes]:
-    """Render every job; `on_done(key)` is called as each PDF is ready."""
-    # Fixed timestamps: the same inputs give the same PDF bytes.
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    workers = workers or os.cpu_count() or 1
-    results: dict[str, bytes] = {}
-    if workers == 1 or len(jobs) <= 1:
-        for job in jobs:
-            key, data = render_pdf(job)
+class PdfRenderer:
+    """A pool of worker processes; use as a context manager around one build or pack run."""
+
+    def __init__(self, workers: int | None = None):
+        # Fixed timestamps: the same inputs give the same PDF bytes.
+        os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "PdfRenderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def render(self, jobs: list[PdfJob], on_done=None) -> dict[str, bytes]:
+        """Render every job; `on_done(key)` is called as each PDF is ready."""
+        results: dict[str, bytes] = {}
+        if self.workers == 1 or len(jobs) <= 1:
+            outputs = map(render_pdf, jobs)
+        else:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(max_workers=self.workers)
+            outputs = self.pool.map(render_pdf, jobs)
+        for key, data in outputs:
             results[key] = data
             if on_done:
                 on_done(key)
         return results
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        for key, data in pool.map(render_pdf, jobs):
-            results[key] = data
-            if on_done:
-                on_done(key)
-    return results
+
+
+def render_all(jobs: list[PdfJob], workers: int | None = None, on_done=None) -> dict[str, bytes]:
+    with PdfRenderer(min(workers or os.cpu_count() or 1, max(len(jobs), 1))) as renderer:
+        return renderer.render(jobs, on_done)

@@ -43,6 +43,9 @@ SESSION_NAMES = {
     "in-depth-session": N_("In-depth session"),
     "intervision-meeting": N_("Intervision meeting"),
 }
+GROUP_LABEL = N_("Group %(number)s")
+# Translators: the mark on every page of a pack built with --draft.
+DRAFT_LABEL = N_("Draft: not for distribution")
 # Translators: the running footer of every PDF page; keep both placeholders.
 PAGE_LABEL = N_("Page %(page)s of %(pages)s")
 
@@ -98,11 +101,16 @@ def _template_line(exc: BaseException) -> int | None:
 class Renderer:
     """Renders one language's documents to HTML pages."""
 
-    def __init__(self, project: Project, lang: str, translations):
+    def __init__(self, project: Project, lang: str, translations, locale: str | None = None,
+                 pack: bool = False, draft: bool = False):
+        """`pack`: pages for a municipality's pack (one language, assets beside the pages);
+        `draft`: every page carries a visible draft mark."""
         self.project = project
         self.lang = lang
         self.language = project.languages[lang]
-        self.fmt = Formatter(self.language.locale)
+        self.pack = pack
+        self.draft = draft
+        self.fmt = Formatter(locale or self.language.locale)
         self.gettext = translations.ugettext if hasattr(translations, "ugettext") else translations.gettext
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -121,7 +129,9 @@ class Renderer:
                                                 comment_start_string="{##", comment_end_string="##}")
         self.content_env.filters.update(self.fmt.filters())
         self.markdown = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
-        self.css = (STATIC / "style.css").read_text(encoding="utf-8")
+        css = (STATIC / "style.css").read_text(encoding="utf-8")
+        # In a pack the pages sit beside assets/; in build/ they sit in build/<lang>/.
+        self.css = css.replace("../assets/", "assets/") if pack else css
 
     # -- content ---------------------------------------------------------------------------
     def _jinja(self, text: str, variables: dict, content: ContentFile, line: int) -> str:
@@ -160,6 +170,8 @@ class Renderer:
     # -- pages -----------------------------------------------------------------------------
     def _languages(self, doc_id: str | None) -> list[dict]:
         target = f"{doc_id}.html" if doc_id else "index.html"
+        if self.pack:
+            return [{"code": self.lang, "name": self.language.name, "href": target, "current": True}]
         return [
             {"code": code, "name": lang.name, "href": f"../{code}/{target}", "current": code == self.lang}
             for code, lang in self.project.languages.items()
@@ -174,6 +186,9 @@ class Renderer:
             "kind_names": {k: self.gettext(v) for k, v in KIND_NAMES.items()},
             "kind_groups": {k: self.gettext(v) for k, v in KIND_GROUPS.items()},
             "session_names": {k: self.gettext(SESSION_NAMES.get(k, k)) for k in self.project.sessions},
+            "draft": self.draft,
+            "draft_label": Markup(css_string(self.gettext(DRAFT_LABEL))),
+            "group": None,
         }
         base.update(variables)
         try:
@@ -185,8 +200,9 @@ class Renderer:
             raise ProjectError(Problem(relative(TEMPLATES / template, self.project.root),
                                        f"template uses an unknown value: {exc.message}", _template_line(exc)))
 
-    def document(self, doc: Document, content: ContentFile, municipality: Municipality | None = None) -> Page:
-        """One document as a standalone HTML page."""
+    def document(self, doc: Document, content: ContentFile, municipality: Municipality | None = None,
+                 group: int | None = None) -> Page:
+        """One document as a standalone HTML page (`group`: which training group it is for)."""
         variables = document_context(self.project, doc.sessions, self.fmt, self.gettext, municipality)
         slide = doc.kind == "handout"
         sections = [self.section(s, variables, content, slide) for s in content.sections if s.id != INTRO]
@@ -204,6 +220,7 @@ class Renderer:
             by_id={s.id: s for s in sections},
             languages=self._languages(doc.id),
             **variables,
+            **({"group": self.gettext(GROUP_LABEL) % {"number": group}} if group else {}),
         )
         return Page(self.lang, doc.id, doc.kind, meta["title"].striptags(), html)
 
@@ -213,6 +230,11 @@ class Renderer:
         if found != expected:
             raise ProjectError(Problem(content.name, "agenda sections must be the session's items, in order: "
                                        + ", ".join(expected) + f" (found: {', '.join(found) or 'none'})"))
+
+    def pack_index(self, title: str, municipality, documents: list[dict], calendars: list[dict]) -> str:
+        """A pack's index.html: its documents and calendar files, in the pack's language."""
+        return self._page("pack_index.html", title=title, municipality=municipality, documents=documents,
+                          calendars=calendars, languages=self._languages(None))
 
     def index(self, entries: list[tuple[Document, ContentFile]]) -> Page:
         """The language's index page: every document, grouped by kind, with its HTML and PDF."""

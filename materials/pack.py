@@ -1,0 +1,256 @@
+"""`invoke pack`: a personal, reproducible zip of materials for a municipality.
+
+A pack is the plain build with one more data layer: the municipality's names, dates and venues
+go through the very same templates. The shared documents (programme, handouts) do not depend
+on the municipality, so they are rendered once per language and reused by every pack.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import catalogs
+from .build import font_files
+from .check import check
+from .content import ContentFile, read_content
+from .context import EventPlace, event
+from .errors import ProjectError
+from .ics import session_calendar
+from .municipality import MunicipalityFile, list_slugs, load_municipality
+from .output import sha256, write_atomic
+from .pdf import PdfJob, PdfRenderer
+from .project import Project, load_project
+from .render import SESSION_NAMES, N_, Page, Renderer
+
+SHARED_KINDS = ("programme", "handout")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
+# Translators: the title of a pack's index page; %(municipality)s is its name.
+PACK_TITLE = N_("Polarisation Framework materials for %(municipality)s")
+
+
+@dataclass(frozen=True)
+class PackResult:
+    slug: str
+    lang: str
+    path: Path
+    files: int
+    size: int
+    draft: bool
+
+
+@dataclass(frozen=True)
+class Item:
+    """One personalised document of a pack: which document, for which sessions' places."""
+
+    name: str  # file name in the pack, without extension
+    doc_id: str
+    places: dict
+    group: int | None = None
+
+
+def pack_items(project: Project, m: MunicipalityFile) -> list[Item]:
+    """The personalised documents: per training group and per intervision meeting when several."""
+    items = [
+        Item("invitation-introductory-meeting", "invitation-introductory-meeting", {"introductory-meeting": m.introductory_meeting}),
+        Item("agenda-introductory-meeting", "agenda-introductory-meeting", {"introductory-meeting": m.introductory_meeting}),
+    ]
+    several = len(m.training_groups) > 1
+    for n, g in enumerate(m.training_groups, 1):
+        suffix = f"-group-{n}" if several else ""
+        places = {"training-day": g.training_day, "in-depth-session": g.in_depth_session}
+        group = n if several else None
+        items += [
+            Item(f"invitation-training{suffix}", "invitation-training", places, group),
+            Item(f"agenda-training-day{suffix}", "agenda-training-day", places, group),
+            Item(f"agenda-in-depth-session{suffix}", "agenda-in-depth-session", places, group),
+        ]
+    for n, meeting in enumerate(m.intervision_meetings, 1):
+        suffix = f"-{n}" if len(m.intervision_meetings) > 1 else ""
+        items.append(Item(f"agenda-intervision-meeting{suffix}", "agenda-intervision-meeting", {"intervision-meeting": meeting}))
+    return items
+
+
+def sessions_of(m: MunicipalityFile) -> list[tuple[str, str, EventPlace]]:
+    """(calendar file name, session id, place) for every session of the municipality."""
+    out = [("introductory-meeting", "introductory-meeting", m.introductory_meeting)]
+    several = len(m.training_groups) > 1
+    for n, g in enumerate(m.training_groups, 1):
+        suffix = f"-group-{n}" if several else ""
+        out += [(f"training-day{suffix}", "training-day", g.training_day),
+                (f"in-depth-session{suffix}", "in-depth-session", g.in_depth_session)]
+    for n, meeting in enumerate(m.intervision_meetings, 1):
+        suffix = f"-{n}" if len(m.intervision_meetings) > 1 else ""
+        out.append((f"intervision-meeting{suffix}", "intervision-meeting", meeting))
+    return out
+
+
+def deterministic_zip(files: dict[str, bytes]) -> bytes:
+    """A zip whose bytes depend only on the files: sorted names, fixed times and permissions."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for name in sorted(files):
+            if name.startswith("/") or ".." in name.split("/"):
+                raise ValueError(f"unsafe zip entry name: {name}")
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            zf.writestr(info, files[name])
+    return buf.getvalue()
+
+
+class Packer:
+    """Makes packs; keeps what every pack shares (renderers, shared documents, fonts, verdicts)."""
+
+    def __init__(self, project: Project, out_dir: Path, draft: bool, pdfs: PdfRenderer):
+        self.project = project
+        self.out = out_dir
+        self.draft = draft
+        self.pdfs = pdfs
+        self.translations: dict[str, object] = {}
+        self.renderers: dict[tuple[str, str], Renderer] = {}
+        self.contents: dict[tuple[str, str], ContentFile] = {}
+        self.shared: dict[str, dict[str, bytes]] = {}
+        self.fonts = font_files()
+        self.verdicts: dict[str, list] = {}
+        for name, data in self.fonts.items():
+            path = self.out / "assets" / "fonts" / name
+            if not path.exists() or path.read_bytes() != data:
+                write_atomic(path, data)
+
+    def gate(self, lang: str) -> None:
+        """A pack is refused while `check` finds errors for its language (unless --draft)."""
+        if lang not in self.verdicts:
+            self.verdicts[lang] = check(self.project.root, lang).errors
+        errors = self.verdicts[lang]
+        if errors and not self.draft:
+            shown = "; ".join(f"{f.code} in {f.file}" + (f":{f.line}" if f.line else "") for f in errors[:5])
+            more = f" and {len(errors) - 5} more" if len(errors) > 5 else ""
+            raise ProjectError(f"the {lang} materials have {len(errors)} consistency errors ({shown}{more}); "
+                               f"run `invoke check --lang {lang}` and fix them, or add --draft for a marked draft")
+
+    def renderer(self, lang: str, locale: str) -> Renderer:
+        key = (lang, locale)
+        if key not in self.renderers:
+            if lang not in self.translations:
+                language = self.project.languages[lang]
+                self.translations[lang] = catalogs.translations(self.project.root, lang, language.locale, language.source)
+            self.renderers[key] = Renderer(self.project, lang, self.translations[lang], locale, pack=True, draft=self.draft)
+        return self.renderers[key]
+
+    def content(self, lang: str, doc_id: str) -> ContentFile:
+        if (lang, doc_id) not in self.contents:
+            path = self.project.content_file(lang, doc_id)
+            self.contents[lang, doc_id] = read_content(path, self.project.root, lang, doc_id)
+        return self.contents[lang, doc_id]
+
+    def base_url(self) -> str:
+        return self.out.resolve().as_uri() + "/"
+
+    def shared_files(self, lang: str) -> dict[str, bytes]:
+        """Programme and handouts in `lang`: rendered once, then reused by every pack."""
+        if lang not in self.shared:
+            renderer = self.renderer(lang, self.project.languages[lang].locale)
+            pages = [renderer.document(d, self.content(lang, d.id))
+                     for d in self.project.documents.values() if d.kind in SHARED_KINDS]
+            pdfs = self.pdfs.render([PdfJob(p.doc_id, p.html, self.base_url()) for p in pages])
+            files = {}
+            for p in pages:
+                files[f"{p.doc_id}.html"] = p.html.encode("utf-8")
+                files[f"{p.doc_id}.pdf"] = pdfs[p.doc_id]
+            self.shared[lang] = files
+        return self.shared[lang]
+
+    def make(self, m: MunicipalityFile, lang: str) -> PackResult:
+        self.gate(lang)
+        renderer = self.renderer(lang, m.locale(lang))
+        files: dict[str, bytes] = dict(self.shared_files(lang))
+        pages: list[tuple[Item, Page]] = []
+        for item in pack_items(self.project, m):
+            doc = self.project.documents[item.doc_id]
+            page = renderer.document(doc, self.content(lang, item.doc_id), m.view(item.places), item.group)
+            pages.append((item, page))
+            files[f"{item.name}.html"] = page.html.encode("utf-8")
+        pdfs = self.pdfs.render([PdfJob(item.name, page.html, self.base_url()) for item, page in pages])
+        for item, _ in pages:
+            files[f"{item.name}.pdf"] = pdfs[item.name]
+        for name, session_id, place in sessions_of(m):
+            files[f"calendar/{name}.ics"] = self.calendar(m, lang, renderer, name, session_id, place)
+        for name, data in self.fonts.items():
+            files[f"assets/fonts/{name}"] = data
+        files["index.html"] = self.index(m, lang, renderer, pages).encode("utf-8")
+        manifest = {
+            "municipality": m.slug, "language": lang, "draft": self.draft,
+            "files": [{"path": name, "sha256": sha256(files[name]), "bytes": len(files[name])} for name in sorted(files)],
+        }
+        files["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        folder = f"{m.slug}-{lang}"
+        data = deterministic_zip({f"{folder}/{name}": content for name, content in files.items()})
+        path = self.out / "packs" / f"{folder}.zip"
+        write_atomic(path, data)
+        return PackResult(m.slug, lang, path, len(files), len(data), self.draft)
+
+    def calendar(self, m: MunicipalityFile, lang: str, renderer: Renderer, name: str, session_id: str, place: EventPlace) -> bytes:
+        session = self.project.sessions[session_id]
+        tr = renderer.gettext
+        summary = f"{tr(SESSION_NAMES[session_id])} – {tr('Polarisation Framework')}"
+        agenda = self.content(lang, f"agenda-{session_id}")
+        e = event(session, renderer.fmt, tr, place)
+        titles = {s.id: s.title for s in agenda.sections}
+        lines = [f"{m.name} · {self.project.organisation}", ""]
+        lines += [f"{slot.time_range}  {titles.get(slot.id, slot.id)}" for slot in e.slots]
+        lines += ["", f"{tr('Contact')}: {m.contact['name']}, {m.contact['email']}, {m.contact['phone']}"]
+        uid = f"{m.slug}-{name}@polarisation-framework.materials"
+        return session_calendar(uid, place, session.minutes, m.timezone, lang, summary, "\n".join(lines))
+
+    def index(self, m: MunicipalityFile, lang: str, renderer: Renderer, pages) -> str:
+        docs = [(d, self.content(lang, d.id)) for d in self.project.documents.values() if d.kind in SHARED_KINDS]
+        shared = [{"name": d.id, "title": c.meta["title"], "kind": d.kind, "group": None} for d, c in docs]
+        personal = [{"name": item.name, "title": self.content(lang, item.doc_id).meta["title"], "group": item.group,
+                     "kind": self.project.documents[item.doc_id].kind} for item, _ in pages]
+        calendars = [{"name": name, "session": session_id, "date": renderer.fmt.date(place.date, "long")}
+                     for name, session_id, place in sessions_of(m)]
+        title = renderer.gettext(PACK_TITLE) % {"municipality": m.name}
+        return renderer.pack_index(title, m, personal + shared, calendars)
+
+
+def pack(root: Path, slug: str | None = None, all: bool = False, lang: str | None = None,
+         draft: bool = False, jobs: int | None = None, out_dir: Path | None = None, on_pack=None,
+         on_start=None) -> list[PackResult]:
+    """Make the packs asked for; every municipality file is validated before anything is written."""
+    root = Path(root).resolve()
+    project = load_project(root)
+    if all == bool(slug):
+        raise ProjectError("give either --municipality SLUG or --all")
+    slugs = list_slugs(root) if all else [slug]
+    if not slugs:
+        raise ProjectError("no municipality files in municipalities/")
+    problems, municipalities = [], []
+    for s in slugs:
+        try:
+            municipalities.append(load_municipality(project, s))
+        except ProjectError as exc:
+            problems += exc.problems
+    if problems:
+        raise ProjectError(problems)
+    if lang:
+        project.select_languages(lang)
+    work = [(m, l) for m in municipalities for l in ([lang] if lang else m.languages)]
+    if on_start:
+        on_start(len(work))
+    results = []
+    with PdfRenderer(jobs) as pdfs:
+        packer = Packer(project, Path(out_dir) if out_dir else root / "build", draft, pdfs)
+        for l in sorted({l for _, l in work}):
+            packer.gate(l)
+        for m, l in work:
+            started = time.perf_counter()
+            results.append(packer.make(m, l))
+            if on_pack:
+                on_pack(results[-1], time.perf_counter() - started)
+    return results
