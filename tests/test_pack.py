@@ -1,0 +1,230 @@
+"""`invoke pack`: personal, reproducible zips for the example municipalities, and every
+validation rule of municipality files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from icalendar import Calendar
+from pypdf import PdfReader
+
+from materials.errors import ProjectError
+from materials.municipality import load_municipality
+from materials.pack import pack
+from materials.project import load_project
+
+
+@pytest.fixture(scope="module")
+def packs(root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("packs")
+    results = pack(root, all=True, out_dir=out)
+    return out, {(r.slug, r.lang): r for r in results}
+
+
+def open_zip(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {info.filename: zf.read(info) for info in zf.infolist()}
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_three_examples_pack_in_their_languages(packs):
+    out, results = packs
+    assert set(results) == {("lindenhoven", "nl"), ("heidebeek", "nl"), ("koivulahti", "fi"), ("koivulahti", "en")}
+    for (slug, lang), r in results.items():
+        assert r.path == out / "packs" / f"{slug}-{lang}.zip"
+        files = open_zip(r.path)
+        names = {n.split("/", 1)[1] for n in files}
+        assert all(n.startswith(f"{slug}-{lang}/") for n in files)
+        assert not any(n.startswith("/") or ".." in n.split("/") for n in files)
+        for doc in ("programme", "handout-introductory-meeting", "handout-training",
+                    "invitation-introductory-meeting", "agenda-introductory-meeting"):
+            assert {f"{doc}.html", f"{doc}.pdf"} <= names
+        assert {"index.html", "manifest.json", "calendar/introductory-meeting.ics"} <= names
+
+
+def test_manifest_hashes_match_the_zips_files(packs):
+    _, results = packs
+    for r in results.values():
+        files = open_zip(r.path)
+        folder = f"{r.slug}-{r.lang}/"
+        manifest = json.loads(files[folder + "manifest.json"])
+        listed = {f["path"] for f in manifest["files"]}
+        assert listed == {n[len(folder):] for n in files} - {"manifest.json"}
+        for f in manifest["files"]:
+            assert hashlib.sha256(files[folder + f["path"]]).hexdigest() == f["sha256"]
+
+
+def test_groups_get_their_own_invitations_agendas_and_calendars(packs):
+    _, results = packs
+    names = {n.split("/", 1)[1] for n in open_zip(results["lindenhoven", "nl"].path)}
+    for n in (1, 2):
+        assert {f"invitation-training-group-{n}.pdf", f"agenda-training-day-group-{n}.pdf",
+                f"agenda-in-depth-session-group-{n}.pdf", f"calendar/training-day-group-{n}.ics",
+                f"calendar/in-depth-session-group-{n}.ics"} <= names
+    assert {"agenda-intervision-meeting-1.pdf", "agenda-intervision-meeting-2.pdf"} <= names
+
+
+def test_calendar_files_parse_back_with_local_times_venue_and_language(packs):
+    _, results = packs
+    files = open_zip(results["koivulahti", "fi"].path)
+    cal = Calendar.from_ical(files["koivulahti-fi/calendar/training-day.ics"])
+    event = cal.walk("VEVENT")[0]
+    start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+    assert start.tzinfo is not None and str(event["DTSTART"].params["TZID"]) == "Europe/Helsinki"
+    assert (start.date(), start.hour, start.minute) == (dt.date(2027, 3, 16), 8, 30)
+    assert start.astimezone(dt.timezone.utc).hour == 6  # EET is UTC+2 in March
+    assert end - start == dt.timedelta(minutes=420)
+    assert "Monitoimitalo Aalto" in str(event["LOCATION"])
+    assert str(event["SUMMARY"]).startswith("Koulutuspäivä")
+    assert "Koivulahden kaupunki" in str(event["DESCRIPTION"]) and "8.30–9.00" in str(event["DESCRIPTION"])
+    # Summer time: the Dutch intervision meeting in June is at 13:30 CEST = 11:30 UTC.
+    files = open_zip(results["lindenhoven", "nl"].path)
+    event = Calendar.from_ical(files["lindenhoven-nl/calendar/intervision-meeting-1.ics"]).walk("VEVENT")[0]
+    assert event.decoded("DTSTART").astimezone(dt.timezone.utc).hour == 11
+
+
+def test_invitation_pdf_has_the_municipality_and_localised_dates(packs):
+    _, results = packs
+    files = open_zip(results["koivulahti", "fi"].path)
+    text = pdf_text(files["koivulahti-fi/invitation-training.pdf"])
+    assert "Koivulahden kaupunki" in text
+    assert "16. maaliskuuta 2027" in text and "8.30–15.30" in text
+    assert "Monitoimitalo Aalto" in text and "aino.virtanen@koivulahti.example" in text
+    files = open_zip(results["heidebeek", "nl"].path)
+    text = pdf_text(files["heidebeek-nl/invitation-introductory-meeting.pdf"])
+    assert "Gemeente Heidebeek" in text and "11 mei 2027" in text and "19:00–21:00" in text
+    assert "[" not in text  # no placeholder left in a personal pack
+
+
+def test_same_inputs_give_a_byte_identical_zip(root, tmp_path):
+    a = pack(root, "heidebeek", out_dir=tmp_path / "a")[0]
+    b = pack(root, "heidebeek", out_dir=tmp_path / "b")[0]
+    assert a.path.read_bytes() == b.path.read_bytes()
+
+
+# -- strict: refused while check finds errors; --draft marks every page --------------------
+
+@pytest.fixture
+def tree(root, tmp_path):
+    for name in ("content", "locale", "municipalities"):
+        shutil.copytree(root / name, tmp_path / name)
+    return tmp_path
+
+
+def test_pack_is_refused_while_check_finds_errors_and_draft_marks_every_page(tree):
+    path = tree / "content" / "fi" / "agenda-training-day.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("{{ facts.max_group_size }}", "{{ facts.training_days }}", 1),
+                    encoding="utf-8")
+    with pytest.raises(ProjectError) as exc:
+        pack(tree, "koivulahti", lang="fi")
+    assert "placeholder in content/fi/agenda-training-day.md" in str(exc.value)
+    assert not (tree / "build" / "packs").exists()
+    r = pack(tree, "koivulahti", lang="fi", draft=True)[0]
+    files = open_zip(r.path)
+    reader = PdfReader(__import__("io").BytesIO(files["koivulahti-fi/invitation-training.pdf"]))
+    for page in reader.pages:
+        assert "Luonnos: ei jakeluun" in page.extract_text()
+    assert "Luonnos: ei jakeluun" in files["koivulahti-fi/index.html"].decode()
+
+
+def test_municipality_data_is_escaped_in_html(tree):
+    path = tree / "municipalities" / "heidebeek.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["name"] = "Gemeente <script>alert(1)</script> & Co"
+    data["introductory_meeting"]["venue"] = "Zaal <b>1</b>"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    r = pack(tree, "heidebeek")[0]
+    files = open_zip(r.path)
+    for name in ("invitation-introductory-meeting.html", "index.html", "agenda-introductory-meeting.html"):
+        html = files[f"heidebeek-nl/{name}"].decode()
+        assert "<script>alert" not in html and "<b>1</b>" not in html
+    html = files["heidebeek-nl/invitation-introductory-meeting.html"].decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html and "Zaal &lt;b&gt;1&lt;/b&gt;" in html
+
+
+# -- validation: every rule, every error at once, with file and field path ----------------
+
+def write_municipality(tree: Path, slug: str, change) -> None:
+    base = yaml.safe_load((tree / "municipalities" / "lindenhoven.yaml").read_text(encoding="utf-8"))
+    change(base)
+    (tree / "municipalities" / f"{slug}.yaml").write_text(yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
+
+
+def set_path(data, path: str, value):
+    *parents, last = path.split(".")
+    for p in parents:
+        data = data[int(p)] if p.isdigit() else data[p]
+    if value is KeyError:
+        del data[last]
+    else:
+        data[int(last) if last.isdigit() else last] = value
+
+
+INVALID = [
+    ("training_groups.0.participants", 17, "training_groups[0].participants: expected at most 16 participants in a group"),
+    ("training_groups.0.in_depth_session.date", "2027-04-01",
+     "training_groups[0].in_depth_session.date: expected a date after the training day (2027-04-06)"),
+    ("rsvp_deadline", "2027-03-10", "rsvp_deadline: expected a date before the introductory meeting (2027-03-09)"),
+    ("languages", ["nl", "sv"], "languages[1]: expected one of en, fi, nl, got 'sv'"),
+    ("department", "finance", "department: expected one of public-order-and-safety, social-development, got 'finance'"),
+    ("introductory_meeting.date", "9.3.2027", "introductory_meeting.date: expected a date such as 2027-03-15, got '9.3.2027'"),
+    ("introductory_meeting.start", "2 pm", "introductory_meeting.start: expected a clock time such as \"09:30\", got '2 pm'"),
+    ("introductory_meeting.start", "25:00", "introductory_meeting.start: expected a clock time"),
+    ("contact.email", "marieke-at-lindenhoven", "contact.email: expected an email address"),
+    ("contact.name", KeyError, "contact.name: missing; expected the contact person's name"),
+    ("country", "SE", "country: expected one of NL, BE, FI, got 'SE'"),
+    ("intervision_meetings.0.venue", KeyError, "intervision_meetings[0].venue: missing"),
+]
+
+
+@pytest.mark.parametrize("field, value, expected", INVALID)
+def test_each_validation_rule_names_file_and_field(tree, field, value, expected):
+    write_municipality(tree, "testgemeente", lambda d: set_path(d, field, value))
+    with pytest.raises(ProjectError) as exc:
+        pack(tree, "testgemeente")
+    assert f"municipalities/testgemeente.yaml: {expected}" in str(exc.value)
+    assert not (tree / "build").exists()
+
+
+def test_all_errors_are_reported_at_once(tree):
+    def damage(d):
+        d["training_groups"][0]["participants"] = 20
+        d["contact"]["email"] = "nope"
+        d["department"] = "finance"
+    write_municipality(tree, "testgemeente", damage)
+    with pytest.raises(ProjectError) as exc:
+        load_municipality(load_project(tree), "testgemeente")
+    assert len(exc.value.problems) == 3
+
+
+@pytest.mark.parametrize("slug", ["../content/project", "a/b", ".hidden", "Lindenhoven", "", "x..y"])
+def test_a_slug_must_be_a_plain_lowercase_name(tree, slug):
+    with pytest.raises(ProjectError) as exc:
+        pack(tree, slug)
+    assert "is not a municipality slug" in str(exc.value) or "give either" in str(exc.value)
+    assert not (tree / "build").exists()
+
+
+def test_unknown_municipality_names_the_known_ones(tree):
+    with pytest.raises(ProjectError) as exc:
+        pack(tree, "atlantis")
+    assert "municipalities/atlantis.yaml: no such municipality file; known municipalities: heidebeek, koivulahti, lindenhoven" in str(exc.value)
+
+
+def test_malformed_yaml_names_the_line(tree):
+    (tree / "municipalities" / "broken.yaml").write_text("name: X\ncountry: [NL\nlanguages: [nl]\n", encoding="utf-8")
+    with pytest.raises(ProjectError) as exc:
+        pack(tree, "broken")
+    assert str(exc.value).startswith("municipalities/broken.yaml:")
