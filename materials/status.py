@@ -1,0 +1,311 @@
+"""`invoke i18n.status`: how far each translation is, for translators and staff.
+
+Per translation and document it counts the source's sections that are current, outdated or
+missing, by the same rules and stamps as `invoke check` (the front matter counts as one section,
+as it does there), and per language the template strings of its catalog. It prints a table and
+writes `build/status.html` with, per document, a side-by-side page of source and translation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, StrictUndefined
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import catalogs, stamps
+from .content import ContentFile, read_content
+from .errors import ProjectError, relative
+from .output import write_atomic
+from .project import Project, load_project
+
+CURRENT, OUTDATED, MISSING = "current", "outdated", "missing"
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    id: str
+    state: str  # current, outdated or missing
+    source: str  # the source's text now (heading and body)
+    translation: str  # the translation's text; empty when missing
+    diff: str = ""  # stamped source -> current source; empty when never confirmed
+
+
+@dataclass(frozen=True)
+class DocStatus:
+    lang: str
+    doc: str
+    sections: tuple[SectionStatus, ...]
+    problem: str = ""  # why a content file could not be read
+
+    def _count(self, state: str) -> int:
+        return sum(s.state == state for s in self.sections)
+
+    @property
+    def total(self) -> int:
+        return len(self.sections)
+
+    @property
+    def current(self) -> int:
+        return self._count(CURRENT)
+
+    @property
+    def outdated(self) -> int:
+        return self._count(OUTDATED)
+
+    @property
+    def missing(self) -> int:
+        return self._count(MISSING)
+
+
+@dataclass(frozen=True)
+class CatalogStatus:
+    lang: str
+    path: str
+    total: int
+    translated: int
+    fuzzy: int
+    missing: int
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class LangStatus:
+    lang: str
+    name: str
+    docs: tuple[DocStatus, ...]
+    catalog: CatalogStatus
+
+    def doc(self, doc_id: str) -> DocStatus:
+        return next(d for d in self.docs if d.doc == doc_id)
+
+
+# -- counting ----------------------------------------------------------------------------------
+
+def _read(project: Project, lang: str, doc_id: str) -> tuple[ContentFile | None, str]:
+    """A content file, or None and the reason: an unreadable translation counts as all missing."""
+    try:
+        return read_content(project.content_file(lang, doc_id), project.root, lang, doc_id), ""
+    except ProjectError as exc:
+        return None, str(exc)
+
+
+def doc_status(root: Path, lang: str, src: ContentFile, tr: ContentFile | None, problem: str = "") -> DocStatus:
+    """Each source section (in source order) as current, outdated or missing, as `check` sees it."""
+    stamped = stamps.load(root, lang, src.doc_id)
+    translated = stamps.source_texts(tr) if tr else {}
+    sections = []
+    for sid, text in stamps.source_texts(src).items():
+        if sid not in translated:
+            sections.append(SectionStatus(sid, MISSING, text, ""))
+        elif stamped.get(sid) == text:
+            sections.append(SectionStatus(sid, CURRENT, text, translated[sid]))
+        else:
+            diff = ""
+            if sid in stamped:  # a section never confirmed has no earlier source to compare with
+                diff = "\n".join(difflib.unified_diff(stamped[sid].split("\n"), text.split("\n"),
+                                                      "when last confirmed", "now", lineterm="", n=1))
+            sections.append(SectionStatus(sid, OUTDATED, text, translated[sid], diff))
+    return DocStatus(lang, src.doc_id, tuple(sections), problem)
+
+
+def catalog_status(project: Project, lang: str, template_ids: set) -> CatalogStatus:
+    """Template strings of one catalog; strings of messages.pot absent from the .po count as missing."""
+    path = catalogs.po_path(project.locale_dir, lang)
+    name = relative(path, project.root)
+    try:
+        catalog = catalogs.read_catalog(path, project.root, project.languages[lang].locale)
+    except ProjectError as exc:
+        return CatalogStatus(lang, name, len(template_ids), 0, 0, len(template_ids), str(exc))
+    msgs = [m for m in catalog if m.id]
+    fuzzy = sum(1 for m in msgs if m.fuzzy)
+    translated = sum(1 for m in msgs if not m.fuzzy and all(m.string if isinstance(m.string, tuple) else (m.string,)))
+    total = len(msgs) + len(template_ids - {m.id for m in msgs})
+    return CatalogStatus(lang, name, total, translated, fuzzy, total - translated - fuzzy)
+
+
+def collect(root: Path, lang: str = "all") -> list[LangStatus]:
+    """The status of each selected translation (never the source language itself)."""
+    root = Path(root).resolve()
+    project = load_project(root, strict=False)
+    source = project.source_language
+    langs = [l for l in project.select_languages(lang) if l != source]
+    if not langs:
+        others = ", ".join(l for l in project.languages if l != source)
+        raise ProjectError(f"{source} is the source language; choose a translation ({others}) or all")
+    try:
+        template_ids = {m.id for m in catalogs.read_catalog(catalogs.pot_path(project.locale_dir), root) if m.id}
+    except ProjectError:
+        template_ids = set()  # `invoke check` reports a broken messages.pot; count the .po alone
+    sources = {d: _read(project, source, d) for d in project.documents}
+    result = []
+    for l in langs:
+        docs = []
+        for doc_id, (src, src_problem) in sources.items():
+            if src is None:  # nothing to measure against: no sections, and say why
+                docs.append(DocStatus(l, doc_id, (), src_problem))
+                continue
+            tr, problem = _read(project, l, doc_id)
+            docs.append(doc_status(root, l, src, tr, problem))
+        result.append(LangStatus(l, project.languages[l].name, tuple(docs), catalog_status(project, l, template_ids)))
+    return result
+
+
+# -- the terminal --------------------------------------------------------------------------------
+
+def print_status(statuses: list[LangStatus], console: Console | None = None) -> None:
+    console = console or Console(highlight=False)
+    for ls in statuses:
+        table = Table(title=f"{ls.name} ({ls.lang})", title_justify="left")
+        table.add_column("document")
+        for column in ("sections", "current", "outdated", "missing"):
+            table.add_column(column, justify="right")
+        for d in ls.docs:
+            table.add_row(escape(d.doc), str(d.total), f"[green]{d.current}[/green]",
+                          f"[yellow]{d.outdated}[/yellow]" if d.outdated else "0",
+                          f"[red]{d.missing}[/red]" if d.missing else "0")
+        console.print(table)
+        for d in ls.docs:  # below the table, so that a long reason does not squeeze its columns
+            if d.problem:
+                console.print(f"[red]{escape(d.doc)}[/red]: {escape(d.problem)}")
+        c = ls.catalog
+        console.print(f"catalog {escape(c.path)}: {c.translated}/{c.total} translated, {c.fuzzy} fuzzy, {c.missing} missing"
+                      + (f" [red]({escape(c.problem)})[/red]" if c.problem else ""))
+        console.print()
+
+
+# -- HTML: a dashboard and a side-by-side page per document -----------------------------------
+# The templates live here, not in materials/templates/: that folder is extracted for translation,
+# and these pages are for staff, in English.
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #1d2326; }
+h1, h2 { color: #1f5c6b; }
+table { border-collapse: collapse; margin-bottom: 1em; }
+th, td { border: 1px solid #c9d6da; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+td.n { text-align: right; }
+progress { width: 10em; }
+.problem { color: #a12a16; font-size: 0.9em; }
+table.side { width: 100%; table-layout: fixed; }
+pre { white-space: pre-wrap; margin: 0.3em 0; font-size: 0.9em; }
+.label { display: inline-block; font-size: 0.8em; padding: 0 0.4em; border-radius: 3px; }
+tr.current .label { background: #dcefe0; }
+tr.outdated { background: #fff6d8; }
+tr.outdated .label { background: #f2c94c; }
+tr.missing { background: #fde8e4; }
+tr.missing .label, .missing-text { background: #e06c57; color: #fff; }
+.missing-text { display: inline-block; padding: 0.2em 0.6em; font-weight: bold; }
+.diff { border-top: 1px dashed #c9a227; margin-top: 0.5em; }
+.add { color: #176b2c; background: #e3f6e7; }
+.del { color: #a12a16; background: #fbe4df; }
+.hunk { color: #5b6770; }
+"""
+
+DASHBOARD = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Translation status</title><style>{{ css }}</style></head>
+<body>
+<h1>Translation status</h1>
+<p>Sections of the {{ source }} source per translation: <em>current</em> when the translation was
+confirmed against the source's present text, <em>outdated</em> when the source changed since (or it
+was never confirmed), <em>missing</em> when the translation lacks it.</p>
+{% for ls in statuses %}
+<section>
+<h2>{{ ls.name }} ({{ ls.lang }})</h2>
+<table>
+<thead><tr><th>Document</th><th>Progress</th><th>Sections</th><th>Current</th><th>Outdated</th><th>Missing</th></tr></thead>
+<tbody>
+{% for d in ls.docs %}
+<tr>
+<td><a href="status/{{ ls.lang }}/{{ d.doc }}.html">{{ d.doc }}</a>{% if d.problem %}<div class="problem">{{ d.problem }}</div>{% endif %}</td>
+<td><progress max="{{ [d.total, 1] | max }}" value="{{ d.current }}">{{ d.current }}/{{ d.total }}</progress></td>
+<td class="n">{{ d.total }}</td><td class="n">{{ d.current }}</td><td class="n">{{ d.outdated }}</td><td class="n">{{ d.missing }}</td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+{% set c = ls.catalog %}
+<p>Template strings ({{ c.path }}): <progress max="{{ [c.total, 1] | max }}" value="{{ c.translated }}">{{ c.translated }}/{{ c.total }}</progress>
+{{ c.translated }}/{{ c.total }} translated, {{ c.fuzzy }} fuzzy, {{ c.missing }} missing.
+{% if c.problem %}<span class="problem">{{ c.problem }}</span>{% endif %}</p>
+</section>
+{% endfor %}
+</body>
+</html>
+"""
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{ d.doc }}: {{ source }} and {{ name }}</title><style>{{ css }}</style></head>
+<body>
+<p><a href="../../status.html">All documents</a></p>
+<h1>{{ d.doc }}: {{ source }} and {{ name }}</h1>
+<p>{{ d.total }} sections: {{ d.current }} current, {{ d.outdated }} outdated, {{ d.missing }} missing.</p>
+{% if d.problem %}<p class="problem">{{ d.problem }}</p>{% endif %}
+<table class="side">
+<thead><tr><th>{{ source }} (source)</th><th>{{ name }}</th></tr></thead>
+<tbody>
+{% for s in d.sections %}
+<tr id="{{ s.id }}" class="{{ s.state }}">
+<td lang="{{ source_lang }}">
+<div><code>{{ s.id }}</code> <span class="label">{{ s.state }}</span></div>
+<pre>{{ s.source }}</pre>
+{% if s.diff %}<div class="diff">Changed in the source since last confirmed:
+<pre>{% for kind, line in s.diff | difflines %}<span class="{{ kind }}">{{ line }}</span>
+{% endfor %}</pre></div>
+{% elif s.state == "outdated" %}<div class="diff">Never confirmed against the source.</div>{% endif %}
+</td>
+<td lang="{{ d.lang }}">{% if s.state == "missing" %}<span class="missing-text">missing</span>{% else %}<pre>{{ s.translation }}</pre>{% endif %}</td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+</body>
+</html>
+"""
+
+
+def _difflines(diff: str) -> list[tuple[str, str]]:
+    """Each diff line with its kind, for colour: added, removed, hunk header or context."""
+    def kind(line: str) -> str:
+        if line.startswith(("+++", "---")):
+            return "file"
+        return {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "ctx")
+
+    return [(kind(line), line) for line in diff.split("\n")]
+
+
+def write_html(statuses: list[LangStatus], out_dir: Path, root: Path) -> Path:
+    """Write status.html and status/<lang>/<doc>.html under out_dir; returns the dashboard's path."""
+    project = load_project(root, strict=False)
+    source_lang = project.source_language
+    source = project.languages[source_lang].name
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["difflines"] = _difflines
+    page = env.from_string(PAGE)
+    for ls in statuses:
+        for d in ls.docs:
+            html = page.render(d=d, name=ls.name, source=source, source_lang=source_lang, css=CSS)
+            write_atomic(out_dir / "status" / ls.lang / f"{d.doc}.html", html.encode("utf-8"))
+    dashboard = out_dir / "status.html"
+    # Written last, so that its links point to pages that exist.
+    html = env.from_string(DASHBOARD).render(statuses=statuses, source=source, css=CSS)
+    write_atomic(dashboard, html.encode("utf-8"))
+    return dashboard
+
+
+def status(root: Path, lang: str = "all", out_dir: Path | None = None, console: Console | None = None) -> list[LangStatus]:
+    """Count, print the table and write the dashboard (into root/build unless out_dir is given)."""
+    started = time.perf_counter()
+    root = Path(root).resolve()
+    statuses = collect(root, lang)
+    dashboard = write_html(statuses, Path(out_dir) if out_dir else root / "build", root)
+    console = console or Console(highlight=False)
+    print_status(statuses, console)
+    console.print(f"dashboard: {escape(relative(dashboard, root))} ({time.perf_counter() - started:.2f} s)")
+    return statuses

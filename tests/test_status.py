@@ -1,0 +1,121 @@
+"""`invoke i18n.status`: counts per language and document, the dashboard and side-by-side pages.
+
+Each test works on a copy of the project's own (clean) content and catalogs, with one edit.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import time
+
+import pytest
+from rich.console import Console
+
+from materials.errors import ProjectError
+from materials.project import load_project
+from materials.status import collect, status
+
+
+@pytest.fixture
+def tree(root, tmp_path):
+    """A copy of the project's content and catalogs (the clean tree)."""
+    shutil.copytree(root / "content", tmp_path / "content")
+    shutil.copytree(root / "locale", tmp_path / "locale")
+    return tmp_path
+
+
+def run(tree, lang="all"):
+    """Status of the tree, its output written into tree/out, the table into a string."""
+    console = Console(record=True, width=120, file=io.StringIO())
+    statuses = status(tree, lang, tree / "out", console)
+    return {s.lang: s for s in statuses}, console.export_text()
+
+
+def test_clean_tree_is_all_current_and_fully_translated(tree):
+    project = load_project(tree)
+    by_lang, text = run(tree)
+    assert sorted(by_lang) == ["fi", "nl"]  # never the source language
+    for ls in by_lang.values():
+        assert [d.doc for d in ls.docs] == list(project.documents)
+        for d in ls.docs:
+            assert d.total > 1 and d.current == d.total, d
+            assert d.outdated == d.missing == 0 and not d.problem
+        c = ls.catalog
+        assert c.total > 0 and c.translated == c.total and c.fuzzy == c.missing == 0
+    total = by_lang["fi"].catalog.total
+    assert "programme" in text and f"{total}/{total} translated" in text
+
+
+def test_an_edited_source_section_is_outdated_with_its_diff(tree):
+    path = tree / "content" / "en" / "programme.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Social Development takes the lead", "Social Development usually takes the lead"), encoding="utf-8")
+    by_lang, _ = run(tree)
+    for lang in ("fi", "nl"):
+        d = by_lang[lang].doc("programme")
+        assert (d.outdated, d.missing, d.current) == (1, 0, d.total - 1)
+        [section] = [s for s in d.sections if s.state == "outdated"]
+        assert section.id == "where-it-starts"
+        assert re.search(r"^\+.*usually takes the lead", section.diff, re.M)
+        assert all(o.outdated == 0 for o in by_lang[lang].docs if o.doc != "programme")
+        page = (tree / "out" / "status" / lang / "programme.html").read_text(encoding="utf-8")
+        assert '<tr id="where-it-starts" class="outdated">' in page
+        assert '<span class="add">+' in page and "usually takes the lead" in page
+        assert '<span class="del">-' in page and ">outdated<" in page
+        assert f'<td lang="{lang}">' in page and '<html lang="en">' in page and "<title>" in page
+
+
+def test_a_deleted_translation_counts_every_section_missing(tree):
+    (tree / "content" / "fi" / "programme.md").unlink()
+    by_lang, text = run(tree)
+    d = by_lang["fi"].doc("programme")
+    assert d.missing == d.total > 0 and d.current == d.outdated == 0
+    assert "content/fi/programme.md" in d.problem and "content/fi/programme.md" in text
+    assert by_lang["nl"].doc("programme").current == by_lang["nl"].doc("programme").total
+    page = (tree / "out" / "status" / "fi" / "programme.html").read_text(encoding="utf-8")
+    assert page.count('<tr id=') == page.count('class="missing"') == d.total
+    assert page.count('<span class="missing-text">missing</span>') == d.total
+
+
+def test_dashboard_links_every_side_by_side_page(tree):
+    by_lang, _ = run(tree)
+    dashboard = (tree / "out" / "status.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in dashboard and "<title>" in dashboard and "<progress" in dashboard
+    links = re.findall(r'href="([^"]+)"', dashboard)
+    expected = {f"status/{lang}/{d.doc}.html" for lang, ls in by_lang.items() for d in ls.docs}
+    assert set(links) == expected
+    for link in links:
+        assert (tree / "out" / link).is_file()
+
+
+def test_fuzzy_and_untranslated_catalog_messages_are_counted(tree):
+    po = tree / "locale" / "fi" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    text = text.replace('msgstr "Sivu %(page)s/%(pages)s"', 'msgstr ""')
+    text = re.sub(r'(?m)^msgid "(?=[^"])', '#, fuzzy\nmsgid "', text, count=1)
+    po.write_text(text, encoding="utf-8")
+    c = collect(tree, "fi")[0].catalog
+    assert (c.fuzzy, c.missing, c.translated) == (1, 1, c.total - 2)
+
+
+def test_text_is_escaped_in_the_pages(tree):
+    path = tree / "content" / "fi" / "programme.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "## Mistä ohjelma lähtee liikkeelle {#where-it-starts}\n",
+        "## Mistä ohjelma lähtee liikkeelle {#where-it-starts}\n\n<script>alert(1)</script>\n"), encoding="utf-8")
+    run(tree, "fi")
+    page = (tree / "out" / "status" / "fi" / "programme.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_source_language_is_refused(tree):
+    with pytest.raises(ProjectError, match="source language"):
+        collect(tree, "en")
+
+
+def test_it_is_fast(tree):
+    started = time.perf_counter()
+    run(tree)
+    assert time.perf_counter() - started < 1.0
