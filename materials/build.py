@@ -14,12 +14,12 @@ from pathlib import Path
 from . import catalogs
 from .content import ContentFile, read_content
 from .errors import ProjectError
+from .fonts import font_files
+from .incremental import Inputs, Keys
 from .output import Entry, Output
 from .pdf import PdfJob, render_all
 from .project import Project, load_project
 from .render import Page, Renderer
-
-FONT_PACKAGES = {"font_source_sans_pro": "SourceSansPro", "font_source_serif_pro": "SourceSerifPro"}
 
 
 @dataclass
@@ -27,22 +27,6 @@ class BuildResult:
     outputs: list[Entry] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def font_files() -> dict[str, bytes]:
-    """The TTF fonts the stylesheet names, from the font packages installed with the project."""
-    import importlib.util
-
-    fonts = {}
-    for package, family in FONT_PACKAGES.items():
-        spec = importlib.util.find_spec(package)
-        if spec is None or not spec.submodule_search_locations:
-            raise ProjectError(f"font package {package} is not installed; run `pip install -e .`")
-        folder = Path(list(spec.submodule_search_locations)[0]) / "files"
-        for weight in ("Regular", "It", "Semibold", "Bold"):
-            name = f"{family}-{weight}.ttf"
-            fonts[name] = (folder / name).read_bytes()
-    return fonts
 
 
 def load(project: Project, langs: list[str]) -> tuple[dict[str, Renderer], dict[tuple[str, str], ContentFile]]:
@@ -65,18 +49,16 @@ def load(project: Project, langs: list[str]) -> tuple[dict[str, Renderer], dict[
     return renderers, contents
 
 
-def render_html(project: Project, renderers: dict[str, Renderer], contents, langs, doc_ids) -> list[Page]:
-    """Stage 2: each document's HTML page (it also feeds the PDF), and each language's index."""
+def render_html(project: Project, renderers: dict[str, Renderer], contents, wanted) -> list[Page]:
+    """Stage 2: the wanted (language, document or "index") pages; a document's HTML also feeds its PDF."""
     pages, problems = [], []
-    for lang in langs:
-        for doc_id in doc_ids:
-            try:
-                pages.append(renderers[lang].document(project.documents[doc_id], contents[lang, doc_id]))
-            except ProjectError as exc:
-                problems += exc.problems
-        entries = [(project.documents[d], contents[lang, d]) for d in project.documents]
+    for lang, doc_id in wanted:
         try:
-            pages.append(renderers[lang].index(entries))
+            if doc_id == "index":
+                entries = [(project.documents[d], contents[lang, d]) for d in project.documents]
+                pages.append(renderers[lang].index(entries))
+            else:
+                pages.append(renderers[lang].document(project.documents[doc_id], contents[lang, doc_id]))
         except ProjectError as exc:
             problems += exc.problems
     if problems:
@@ -86,7 +68,10 @@ def render_html(project: Project, renderers: dict[str, Renderer], contents, lang
 
 def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str | None = None,
           jobs: int | None = None, on_pdf=None, on_start=None) -> BuildResult:
-    """Build the selected languages and documents into `build_dir` (default: <root>/build)."""
+    """Build the selected languages and documents into `build_dir` (default: <root>/build).
+
+    Only outputs whose inputs changed (or that are missing) are rendered; see incremental.py.
+    """
     started = time.perf_counter()
     root = Path(root).resolve()
     out = Output(Path(build_dir) if build_dir else root / "build")
@@ -94,35 +79,55 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
     langs = project.select_languages(lang)
     doc_ids = project.select_documents(doc)
 
-    renderers, contents = load(project, langs)
-    pages = render_html(project, renderers, contents, langs, doc_ids)
-    fonts = font_files()
+    # Plan: which outputs are stale. A rebuild with nothing changed stops here.
+    inputs, keys = Inputs(project), Keys(out.dir)
+    stale: dict[tuple[str, str], str] = {}  # (lang, doc or "index") -> key
+    for l in langs:
+        for d in doc_ids:
+            key = inputs.document_key(l, d)
+            if not (keys.fresh(f"{l}/{d}.html", key) and keys.fresh(f"{l}/{d}.pdf", key)):
+                stale[l, d] = key
+        key = inputs.index_key(l)
+        if not keys.fresh(f"{l}/index.html", key):
+            stale[l, "index"] = key
+    result = BuildResult()
+    if stale:
+        render(project, out, stale, keys, result, jobs, on_pdf, on_start)
+    out.write_if_changed("index.html", root_index(project).encode("utf-8"))
+    keys.save()
+    result.outputs = out.write_manifest()
+    result.seconds = time.perf_counter() - started
+    return result
 
+
+def render(project: Project, out: Output, stale: dict, keys: Keys, result: BuildResult, jobs, on_pdf, on_start) -> None:
+    """Load, render and write the stale outputs: HTML first, PDFs from the same HTML, in a pool."""
+    langs = sorted({l for l, _ in stale})
+    renderers, contents = load(project, langs)
+    pages = render_html(project, renderers, contents, [(l, d) for l, d in stale])
+    # The PDF's stylesheet loads fonts from build/assets, so they are in place before rendering.
+    for name, data in font_files().items():
+        out.write_if_changed(f"assets/fonts/{name}", data)
     jobs_list = [
         PdfJob(f"{p.lang}/{p.doc_id}.pdf", p.html, (out.dir / p.lang).resolve().as_uri() + "/")
         for p in pages if p.kind != "index"
     ]
-    # The PDF's stylesheet loads fonts from build/assets, so they are in place before rendering.
-    for name, data in fonts.items():
-        out.write_if_changed(f"assets/fonts/{name}", data)
     if on_start:
         on_start(len(jobs_list))
     pdfs = render_all(jobs_list, jobs, on_pdf)
-
-    result = BuildResult()
     for page in pages:
+        key = stale[page.lang, page.doc_id]
         rel = f"{page.lang}/{page.doc_id}.html"
-        out.write(rel, page.html.encode("utf-8"), lang=page.lang, doc=page.doc_id if page.kind != "index" else "",
+        is_doc = page.kind != "index"
+        out.write(rel, page.html.encode("utf-8"), lang=page.lang, doc=page.doc_id if is_doc else "",
                   kind=page.kind, format="html")
-        result.written.append(rel)
-        pdf_rel = f"{page.lang}/{page.doc_id}.pdf"
-        if pdf_rel in pdfs:
+        result.written.append(rel)  # rendered; write() leaves identical bytes untouched
+        keys.record(rel, key)
+        if is_doc:
+            pdf_rel = f"{page.lang}/{page.doc_id}.pdf"
             out.write(pdf_rel, pdfs[pdf_rel], lang=page.lang, doc=page.doc_id, kind=page.kind, format="pdf")
             result.written.append(pdf_rel)
-    out.write("index.html", root_index(project).encode("utf-8"))
-    result.outputs = out.write_manifest()
-    result.seconds = time.perf_counter() - started
-    return result
+            keys.record(pdf_rel, key)
 
 
 def root_index(project: Project) -> str:

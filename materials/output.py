@@ -59,12 +59,13 @@ class Output:
         self.entries: dict[str, Entry] = {}
 
     def write(self, rel: str, data: bytes, *, lang: str = "", doc: str = "", kind: str = "", format: str = "") -> None:
-        write_atomic(self.dir / rel, data)
+        """Write an output; one whose bytes did not change is left alone (its mtime too)."""
+        self.write_if_changed(rel, data)
         if doc:
             self.entries[rel] = Entry(lang, doc, kind, format, rel, sha256(data))
 
     def write_if_changed(self, rel: str, data: bytes) -> None:
-        """For shared assets (fonts): leave an identical file alone."""
+        """Leave an identical file alone, so unchanged outputs keep their time stamps."""
         target = self.dir / rel
         if not target.exists() or target.read_bytes() != data:
             write_atomic(target, data)
@@ -80,11 +81,12 @@ class Output:
         """Write the manifest last: this build's outputs plus earlier ones still intact on disk."""
         merged = {}
         for e in self.previous():
-            f = self.dir / e.path
-            if e.path not in self.entries and f.is_file() and sha256(f.read_bytes()) == e.sha256:
+            # Earlier outputs stay listed while their file is on disk; the build's keys
+            # (incremental.py) already vouch that an unchanged output was not touched.
+            if e.path not in self.entries and (self.dir / e.path).is_file():
                 merged[e.path] = e
         merged.update(self.entries)
         outputs = sorted(merged.values(), key=lambda e: (e.lang, e.kind, e.doc, e.format))
         data = {"outputs": [asdict(e) for e in outputs]}
-        write_atomic(self.dir / MANIFEST, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.write_if_changed(MANIFEST, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         return outputs

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import catalogs
-from .build import font_files
+from .fonts import font_files
 from .check import check
 from .content import ContentFile, read_content
 from .context import EventPlace, event

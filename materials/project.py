@@ -71,6 +71,17 @@ class Project:
         return self.root / "locale"
 
     @property
+    def templates_dir(self) -> Path:
+        """The shared templates: the package's, unless the project has its own templates/."""
+        own = self.root / "templates"
+        return own if own.is_dir() else Path(__file__).parent / "templates"
+
+    @property
+    def static_dir(self) -> Path:
+        own = self.root / "static"
+        return own if own.is_dir() else Path(__file__).parent / "static"
+
+    @property
     def source_language(self) -> str:
         return next(code for code, lang in self.languages.items() if lang.source)
 

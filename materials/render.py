@@ -21,9 +21,6 @@ from .errors import Problem, ProjectError, relative
 from .formatting import Formatter
 from .project import Document, Project
 
-PACKAGE = Path(__file__).parent
-TEMPLATES = PACKAGE / "templates"
-STATIC = PACKAGE / "static"
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
 KIND_NAMES = {
     "programme": N_("Programme"),
@@ -113,7 +110,7 @@ class Renderer:
         self.fmt = Formatter(locale or self.language.locale)
         self.gettext = translations.ugettext if hasattr(translations, "ugettext") else translations.gettext
         self.templates = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES),
+            loader=jinja2.FileSystemLoader(project.templates_dir),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             extensions=["jinja2.ext.i18n"],
@@ -129,7 +126,7 @@ class Renderer:
                                                 comment_start_string="{##", comment_end_string="##}")
         self.content_env.filters.update(self.fmt.filters())
         self.markdown = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
-        css = (STATIC / "style.css").read_text(encoding="utf-8")
+        css = (project.static_dir / "style.css").read_text(encoding="utf-8")
         # In a pack the pages sit beside assets/; in build/ they sit in build/<lang>/.
         self.css = css.replace("../assets/", "assets/") if pack else css
 
@@ -194,10 +191,10 @@ class Renderer:
         try:
             return self.templates.get_template(template).render(base)
         except jinja2.TemplateSyntaxError as exc:
-            name = relative(Path(exc.filename or TEMPLATES / template), self.project.root)
+            name = relative(Path(exc.filename or self.project.templates_dir / template), self.project.root)
             raise ProjectError(Problem(name, f"template error: {exc.message}", exc.lineno))
         except jinja2.UndefinedError as exc:
-            raise ProjectError(Problem(relative(TEMPLATES / template, self.project.root),
+            raise ProjectError(Problem(relative(self.project.templates_dir / template, self.project.root),
                                        f"template uses an unknown value: {exc.message}", _template_line(exc)))
 
     def document(self, doc: Document, content: ContentFile, municipality: Municipality | None = None,

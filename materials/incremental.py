@@ -1,0 +1,120 @@
+"""What each output is made from, by content hash, so that a rebuild renders only what changed.
+
+An output's key hashes everything it depends on: its content file (every content file of the
+language for an index page), the language-neutral data, the templates it uses, the stylesheet,
+the language's catalog, the fonts and the code itself. Keys are kept in build/.state/keys.json;
+an output whose key is unchanged and whose file is still on disk is not rendered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from . import __version__
+from .fonts import font_paths
+from .output import write_atomic
+
+PACKAGE = Path(__file__).parent
+STATE = ".state/keys.json"
+TEMPLATE_REFS = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
+
+
+class Inputs:
+    """Hashes of input files, each read once per build."""
+
+    def __init__(self, project):
+        self.project = project
+        self.hashes: dict[Path, str] = {}
+        self._code: str | None = None
+        self._fonts: str | None = None
+
+    def file(self, path: Path) -> str:
+        if path not in self.hashes:
+            try:
+                self.hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                self.hashes[path] = "missing"
+        return self.hashes[path]
+
+    def code(self) -> str:
+        """The code's own version: every module of the package."""
+        if self._code is None:
+            h = hashlib.sha256(__version__.encode())
+            for path in sorted(PACKAGE.glob("*.py")):
+                h.update(path.name.encode() + self.file(path).encode())
+            self._code = h.hexdigest()
+        return self._code
+
+    def fonts(self) -> str:
+        if self._fonts is None:
+            # Name and size: the font packages are pinned files, and reading 2 MB on every
+            # no-op build would cost more than it guards against.
+            h = hashlib.sha256()
+            for path in font_paths():
+                h.update(path.name.encode() + str(path.stat().st_size).encode())
+            self._fonts = h.hexdigest()
+        return self._fonts
+
+    def templates(self, name: str, seen: set[str] | None = None) -> list[str]:
+        """A template and everything it extends or includes, as (name, hash) strings."""
+        seen = seen if seen is not None else set()
+        if name in seen:
+            return []
+        seen.add(name)
+        path = self.project.templates_dir / name
+        out = [f"{name}:{self.file(path)}"]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            return out
+        for ref in TEMPLATE_REFS.findall(text):
+            out += self.templates(ref, seen)
+        return out
+
+    def common(self, lang: str) -> list[str]:
+        p = self.project
+        catalog = p.locale_dir / lang / "LC_MESSAGES" / "messages.po"
+        return [
+            self.code(), self.fonts(),
+            self.file(p.content_dir / "project.yaml"),
+            self.file(self.project.static_dir / "style.css"),
+            "source" if p.languages[lang].source else self.file(catalog),
+        ]
+
+    def document_key(self, lang: str, doc_id: str) -> str:
+        doc = self.project.documents[doc_id]
+        parts = self.common(lang) + self.templates(f"{doc.kind}.html") + [self.file(self.project.content_file(lang, doc_id))]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def index_key(self, lang: str) -> str:
+        parts = self.common(lang) + self.templates("index.html")
+        parts += [self.file(self.project.content_file(lang, d)) for d in self.project.documents]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class Keys:
+    """The keys of the outputs on disk, as last written."""
+
+    def __init__(self, build_dir: Path):
+        self.path = build_dir / STATE
+        self.dir = build_dir
+        try:
+            self.keys: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.keys = {}
+        self.changed = False
+
+    def fresh(self, rel: str, key: str) -> bool:
+        return self.keys.get(rel) == key and (self.dir / rel).is_file()
+
+    def record(self, rel: str, key: str) -> None:
+        if self.keys.get(rel) != key:
+            self.keys[rel] = key
+            self.changed = True
+
+    def save(self) -> None:
+        if self.changed:
+            write_atomic(self.path, (json.dumps(self.keys, indent=0, sort_keys=True) + "\n").encode())
