@@ -106,6 +106,18 @@ def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=0):
     Console().print(table)
 
 
+@task(help={"packs": "how many generated municipality packs to time (0 to skip; default 300)",
+            "jobs": "PDF worker processes (default: the number of cores)"})
+def bench(c, packs=300, jobs=0):
+    """Time builds, rebuilds, check and packs against the weasyprint command; writes build/bench.json."""
+    from rich.console import Console
+
+    from materials.bench import bench as run, report
+
+    console = Console()
+    report(run(ROOT, int(packs), jobs or None, console), ROOT / "build", console)
+
+
 @task
 def clean(c):
     """Remove build/."""
@@ -120,7 +132,7 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
-ns = Collection(build, check, pack, clean, test)
+ns = Collection(build, check, pack, bench, clean, test)
 
 
 # -- i18n: the translator's catalog workflow (Babel's API, in-process) -------------------------

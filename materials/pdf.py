@@ -7,6 +7,7 @@ each worker imports it once and serves many documents.
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -18,12 +19,28 @@ class PdfJob:
     base_url: str  # where relative URLs (the fonts) resolve, as in the browser
 
 
-def render_pdf(job: PdfJob) -> tuple[str, bytes]:
-    from weasyprint import HTML
+SHARED_CSS = re.compile(r'<style id="shared-css">(.*?)</style>', re.S)
+_worker: dict = {}  # per process: the font configuration and parsed shared stylesheets
 
-    document = HTML(string=job.html, base_url=job.base_url)
+
+def render_pdf(job: PdfJob) -> tuple[str, bytes]:
+    """Render one PDF. The stylesheet every page shares is parsed once per worker and reused."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = _worker.setdefault("fonts", FontConfiguration())
+    html, stylesheets = job.html, []
+    match = SHARED_CSS.search(html)
+    if match:
+        key = (hash(match.group(1)), job.base_url)
+        if key not in _worker:
+            _worker[key] = CSS(string=match.group(1), base_url=job.base_url, font_config=fonts)
+        stylesheets = [_worker[key]]
+        html = html[: match.start()] + html[match.end():]
+    document = HTML(string=html, base_url=job.base_url)
     # A fixed identifier (no random bytes) so the same inputs give the same PDF.
-    return job.key, document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.key.encode())
+    return job.key, document.write_pdf(stylesheets=stylesheets, font_config=fonts, pdf_variant="pdf/ua-1",
+                                       pdf_identifier=job.key.encode())
 
 
 class PdfRenderer:
