@@ -4,6 +4,7 @@ project error into one clear message and exit code 1."""
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sys
 from pathlib import Path
@@ -13,8 +14,13 @@ from invoke import Collection, Exit, task
 ROOT = Path(__file__).resolve().parent
 
 
+def debugging() -> bool:
+    """`invoke --debug <task>` (or MATERIALS_DEBUG=1) shows tracebacks."""
+    return bool(os.environ.get("MATERIALS_DEBUG")) or logging.getLogger("invoke").isEnabledFor(logging.DEBUG)
+
+
 def user_errors(fn):
-    """Report a ProjectError as its message (no traceback unless --debug / MATERIALS_DEBUG=1)."""
+    """Report a ProjectError as its message: no traceback, exit code 1 (unless debugging)."""
 
     @functools.wraps(fn)
     def wrapper(c, *args, **kwargs):
@@ -22,10 +28,20 @@ def user_errors(fn):
 
         try:
             return fn(c, *args, **kwargs)
+        except Exit:
+            raise
         except ProjectError as exc:
-            if os.environ.get("MATERIALS_DEBUG"):
+            if debugging():
                 raise
             raise Exit(f"error: {exc}", code=1)
+        except KeyboardInterrupt:
+            raise Exit("interrupted; build/ keeps only complete files", code=130)
+        except Exception as exc:  # a bug or an environment problem: still one clear line
+            if debugging():
+                raise
+            where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+            raise Exit(f"error: {type(exc).__name__}{where}: {exc}; run `invoke --debug {fn.__name__}` "
+                       "for the traceback", code=1)
 
     return wrapper
 

@@ -34,8 +34,12 @@ class Figure:
     note: str = ""
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in kB (Linux /proc)."""
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_rss_kb(pid: int, cpu: dict | None = None) -> int:
+    """Resident memory of a process and all its descendants, in kB (Linux /proc); records each
+    process's CPU seconds so far in `cpu` (workers that a pool ends without waiting are counted)."""
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
@@ -45,6 +49,10 @@ def _tree_rss_kb(pid: int) -> int:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
                         break
+            if cpu is not None:
+                with open(f"/proc/{p}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                cpu[p] = (int(fields[11]) + int(fields[12])) / TICKS
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as fh:
                     stack += [int(c) for c in fh.read().split()]
@@ -57,16 +65,17 @@ def measure(name: str, commands: list[list[str]], cwd: Path, note: str = "", env
             samples: list | None = None) -> Figure:
     """Run the commands one after another (as a script would) and measure them together."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak, started = 0, time.perf_counter()
+    peak, started, sampled_cpu = 0, time.perf_counter(), 0.0
     for command in commands:
         proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 env={**os.environ, **(env or {})})
         done = threading.Event()
+        cpu: dict[int, float] = {}
 
         def sample():
             nonlocal peak
             while not done.is_set():
-                rss = _tree_rss_kb(proc.pid)
+                rss = _tree_rss_kb(proc.pid, cpu)
                 peak = max(peak, rss)
                 if samples is not None:
                     samples.append((time.perf_counter() - started, rss))
@@ -77,12 +86,13 @@ def measure(name: str, commands: list[list[str]], cwd: Path, note: str = "", env
         _, err = proc.communicate()
         done.set()
         sampler.join()
+        sampled_cpu += sum(cpu.values())
         if proc.returncode != 0:
             raise RuntimeError(f"{name}: {' '.join(command)} failed: {err.decode()[-500:]}")
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Figure(name, wall, cpu, peak / 1024, note)
+    return Figure(name, wall, max(cpu, sampled_cpu), peak / 1024, note)
 
 
 def project_copy(root: Path, target: Path) -> Path:

@@ -15,9 +15,9 @@ from . import catalogs
 from .content import ContentFile, read_content
 from .errors import ProjectError
 from .fonts import font_files
-from .incremental import Inputs, Keys
-from .output import Entry, Output
-from .pdf import PdfJob, render_all
+from .incremental import Inputs
+from .output import BuildLock, Entry, Output
+from .pdf import PdfJob, readable_roots, render_all
 from .project import Project, load_project
 from .render import Page, Renderer
 
@@ -74,33 +74,36 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
     """
     started = time.perf_counter()
     root = Path(root).resolve()
-    out = Output(Path(build_dir) if build_dir else root / "build")
+    build_dir = Path(build_dir) if build_dir else root / "build"
     project = load_project(root)
     langs = project.select_languages(lang)
     doc_ids = project.select_documents(doc)
+    with BuildLock(build_dir):
+        return _build(project, Output(build_dir), langs, doc_ids, jobs, on_pdf, on_start, started)
 
+
+def _build(project: Project, out: Output, langs, doc_ids, jobs, on_pdf, on_start, started) -> BuildResult:
     # Plan: which outputs are stale. A rebuild with nothing changed stops here.
-    inputs, keys = Inputs(project), Keys(out.dir)
+    inputs = Inputs(project)
     stale: dict[tuple[str, str], str] = {}  # (lang, doc or "index") -> key
     for l in langs:
         for d in doc_ids:
             key = inputs.document_key(l, d)
-            if not (keys.fresh(f"{l}/{d}.html", key) and keys.fresh(f"{l}/{d}.pdf", key)):
+            if not (out.fresh(f"{l}/{d}.html", key) and out.fresh(f"{l}/{d}.pdf", key)):
                 stale[l, d] = key
         key = inputs.index_key(l)
-        if not keys.fresh(f"{l}/index.html", key):
+        if not out.fresh(f"{l}/index.html", key):
             stale[l, "index"] = key
     result = BuildResult()
     if stale:
-        render(project, out, stale, keys, result, jobs, on_pdf, on_start)
+        render(project, out, stale, result, jobs, on_pdf, on_start)
     out.write_if_changed("index.html", root_index(project).encode("utf-8"))
-    keys.save()
     result.outputs = out.write_manifest()
     result.seconds = time.perf_counter() - started
     return result
 
 
-def render(project: Project, out: Output, stale: dict, keys: Keys, result: BuildResult, jobs, on_pdf, on_start) -> None:
+def render(project: Project, out: Output, stale: dict, result: BuildResult, jobs, on_pdf, on_start) -> None:
     """Load, render and write the stale outputs: HTML first, PDFs from the same HTML, in a pool."""
     langs = sorted({l for l, _ in stale})
     renderers, contents = load(project, langs)
@@ -109,7 +112,8 @@ def render(project: Project, out: Output, stale: dict, keys: Keys, result: Build
     for name, data in font_files().items():
         out.write_if_changed(f"assets/fonts/{name}", data)
     jobs_list = [
-        PdfJob(f"{p.lang}/{p.doc_id}.pdf", p.html, (out.dir / p.lang).resolve().as_uri() + "/")
+        PdfJob(f"{p.lang}/{p.doc_id}.pdf", p.html, (out.dir / p.lang).resolve().as_uri() + "/",
+               readable_roots(project, out.dir), f"content/{p.lang}/{p.doc_id}.md")
         for p in pages if p.kind != "index"
     ]
     if on_start:
@@ -119,15 +123,13 @@ def render(project: Project, out: Output, stale: dict, keys: Keys, result: Build
         key = stale[page.lang, page.doc_id]
         rel = f"{page.lang}/{page.doc_id}.html"
         is_doc = page.kind != "index"
-        out.write(rel, page.html.encode("utf-8"), lang=page.lang, doc=page.doc_id if is_doc else "",
+        out.write(rel, page.html.encode("utf-8"), key=key, lang=page.lang, doc=page.doc_id if is_doc else "",
                   kind=page.kind, format="html")
         result.written.append(rel)  # rendered; write() leaves identical bytes untouched
-        keys.record(rel, key)
         if is_doc:
             pdf_rel = f"{page.lang}/{page.doc_id}.pdf"
-            out.write(pdf_rel, pdfs[pdf_rel], lang=page.lang, doc=page.doc_id, kind=page.kind, format="pdf")
+            out.write(pdf_rel, pdfs[pdf_rel], key=key, lang=page.lang, doc=page.doc_id, kind=page.kind, format="pdf")
             result.written.append(pdf_rel)
-            keys.record(pdf_rel, key)
 
 
 def root_index(project: Project) -> str:

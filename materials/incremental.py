@@ -9,16 +9,13 @@ an output whose key is unchanged and whose file is still on disk is not rendered
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
 
 from . import __version__
 from .fonts import font_paths
-from .output import write_atomic
 
 PACKAGE = Path(__file__).parent
-STATE = ".state/keys.json"
 TEMPLATE_REFS = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 
 
@@ -93,28 +90,3 @@ class Inputs:
         parts = self.common(lang) + self.templates("index.html")
         parts += [self.file(self.project.content_file(lang, d)) for d in self.project.documents]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-class Keys:
-    """The keys of the outputs on disk, as last written."""
-
-    def __init__(self, build_dir: Path):
-        self.path = build_dir / STATE
-        self.dir = build_dir
-        try:
-            self.keys: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.keys = {}
-        self.changed = False
-
-    def fresh(self, rel: str, key: str) -> bool:
-        return self.keys.get(rel) == key and (self.dir / rel).is_file()
-
-    def record(self, rel: str, key: str) -> None:
-        if self.keys.get(rel) != key:
-            self.keys[rel] = key
-            self.changed = True
-
-    def save(self) -> None:
-        if self.changed:
-            write_atomic(self.path, (json.dumps(self.keys, indent=0, sort_keys=True) + "\n").encode())

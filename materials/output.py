@@ -1,11 +1,14 @@
-"""The only module that writes to build/: atomic writes, and the manifest, written last.
+"""The only module that writes to build/: atomic writes, a lock, keys and the manifest.
 
 Every file is written to a temporary file beside its target and renamed into place, so a
-reader (or a build killed half-way) never sees a half-written output.
+reader (or a build killed half-way) never sees a half-written output. The manifest never lists
+a file while it is being replaced: its entry is dropped first and added back once the new file
+is in place, so at any moment the manifest matches the files on disk.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -16,6 +19,7 @@ from pathlib import Path
 from .errors import Problem, ProjectError
 
 MANIFEST = "manifest.json"
+KEYS = ".state/keys.json"
 
 
 @dataclass(frozen=True)
@@ -34,59 +38,129 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _cannot_write(folder: Path, exc: OSError) -> ProjectError:
+    return ProjectError(Problem(str(folder), f"cannot write here ({exc.strerror or exc}); "
+                                             "make sure it is a writable folder, or remove what is in the way"))
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder and a rename."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise ProjectError(Problem(str(path.parent), f"cannot write here: {exc.strerror}; check the folder's permissions"))
+        raise _cannot_write(path.parent, exc)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _cannot_write(path.parent, exc)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-class Output:
-    """Writes a build's files under `build_dir` and keeps its manifest."""
+class BuildLock:
+    """One writer at a time in build/: a second build is told to wait, not allowed to interleave."""
 
     def __init__(self, build_dir: Path):
         self.dir = Path(build_dir)
-        self.entries: dict[str, Entry] = {}
+        # Beside build/, not in it: a build that fails early leaves build/ exactly as it was.
+        self.path = self.dir.parent / f".{self.dir.name}.lock"
+        self.fh = None
 
-    def write(self, rel: str, data: bytes, *, lang: str = "", doc: str = "", kind: str = "", format: str = "") -> None:
-        """Write an output; one whose bytes did not change is left alone (its mtime too)."""
-        self.write_if_changed(rel, data)
-        if doc:
-            self.entries[rel] = Entry(lang, doc, kind, format, rel, sha256(data))
+    def __enter__(self) -> "BuildLock":
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fh = open(self.path, "a+")
+        except OSError as exc:
+            raise _cannot_write(self.path.parent, exc)
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.seek(0)
+            holder = self.fh.read().strip() or "another process"
+            self.fh.close()
+            raise ProjectError(Problem(str(self.dir), f"another build is writing here (pid {holder}); "
+                                                      "wait for it to finish, then run again"))
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(str(os.getpid()))
+        self.fh.flush()
+        # Temporary files left by a build that was killed are never outputs: remove them.
+        if self.dir.is_dir():
+            for stale in self.dir.rglob(".*.tmp"):
+                stale.unlink(missing_ok=True)
+        return self
 
-    def write_if_changed(self, rel: str, data: bytes) -> None:
-        """Leave an identical file alone, so unchanged outputs keep their time stamps."""
-        target = self.dir / rel
-        if not target.exists() or target.read_bytes() != data:
-            write_atomic(target, data)
+    def __exit__(self, *exc) -> None:
+        if self.fh:
+            fcntl.flock(self.fh, fcntl.LOCK_UN)
+            self.fh.close()
 
-    def previous(self) -> list[Entry]:
+
+class Output:
+    """Writes a build's files under `build_dir`, with their manifest entries and keys."""
+
+    def __init__(self, build_dir: Path):
+        self.dir = Path(build_dir)
+        self.entries: dict[str, Entry] = {e.path: e for e in self._previous() if (self.dir / e.path).is_file()}
+        try:
+            self.keys: dict[str, str] = json.loads((self.dir / KEYS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.keys = {}
+        self.dirty = False
+
+    def _previous(self) -> list[Entry]:
         try:
             data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
             return [Entry(**e) for e in data["outputs"]]
         except (OSError, ValueError, KeyError, TypeError):
             return []
 
-    def write_manifest(self) -> list[Entry]:
-        """Write the manifest last: this build's outputs plus earlier ones still intact on disk."""
-        merged = {}
-        for e in self.previous():
-            # Earlier outputs stay listed while their file is on disk; the build's keys
-            # (incremental.py) already vouch that an unchanged output was not touched.
-            if e.path not in self.entries and (self.dir / e.path).is_file():
-                merged[e.path] = e
-        merged.update(self.entries)
-        outputs = sorted(merged.values(), key=lambda e: (e.lang, e.kind, e.doc, e.format))
+    def fresh(self, rel: str, key: str) -> bool:
+        """True when the output on disk was made from inputs with this key."""
+        return self.keys.get(rel) == key and (self.dir / rel).is_file()
+
+    def write(self, rel: str, data: bytes, *, key: str = "", lang: str = "", doc: str = "", kind: str = "",
+              format: str = "") -> None:
+        """Write an output; one whose bytes did not change is left alone (its mtime too)."""
+        entry = Entry(lang, doc, kind, format, rel, sha256(data)) if doc else None
+        target = self.dir / rel
+        if not (target.is_file() and target.read_bytes() == data):
+            if rel in self.entries or rel in self.keys:
+                self.entries.pop(rel, None)
+                self.keys.pop(rel, None)
+                self.save()  # the manifest stops listing the file before it is replaced
+            write_atomic(target, data)
+        if entry and self.entries.get(rel) != entry:
+            self.entries[rel] = entry
+            self.dirty = True
+        if key and self.keys.get(rel) != key:
+            self.keys[rel] = key
+            self.dirty = True
+
+    def write_if_changed(self, rel: str, data: bytes) -> None:
+        """For files outside the manifest (fonts, the root index): leave an identical file alone."""
+        target = self.dir / rel
+        if not (target.is_file() and target.read_bytes() == data):
+            write_atomic(target, data)
+
+    def save(self) -> None:
+        write_atomic(self.dir / KEYS, (json.dumps(self.keys, indent=0, sort_keys=True) + "\n").encode())
+        write_atomic(self.dir / MANIFEST, self.manifest_bytes())
+        self.dirty = False
+
+    def manifest_bytes(self) -> bytes:
+        outputs = sorted(self.entries.values(), key=lambda e: (e.lang, e.kind, e.doc, e.format))
         data = {"outputs": [asdict(e) for e in outputs]}
-        self.write_if_changed(MANIFEST, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-        return outputs
+        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+    def write_manifest(self) -> list[Entry]:
+        """Last: the manifest of every output on disk (written only when it changed)."""
+        if self.dirty or not (self.dir / MANIFEST).is_file():
+            self.save()
+        return sorted(self.entries.values(), key=lambda e: (e.lang, e.kind, e.doc, e.format))

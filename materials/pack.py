@@ -22,8 +22,8 @@ from .context import EventPlace, event
 from .errors import ProjectError
 from .ics import session_calendar
 from .municipality import MunicipalityFile, list_slugs, load_municipality
-from .output import sha256, write_atomic
-from .pdf import PdfJob, PdfRenderer
+from .output import BuildLock, sha256, write_atomic
+from .pdf import PdfJob, PdfRenderer, readable_roots
 from .project import Project, load_project
 from .render import SESSION_NAMES, N_, Page, Renderer
 
@@ -118,10 +118,16 @@ class Packer:
         self.shared: dict[str, dict[str, bytes]] = {}
         self.fonts = font_files()
         self.verdicts: dict[str, list] = {}
-        for name, data in self.fonts.items():
-            path = self.out / "assets" / "fonts" / name
-            if not path.exists() or path.read_bytes() != data:
-                write_atomic(path, data)
+        self.fonts_written = False
+
+    def ensure_fonts(self) -> None:
+        """The PDFs' stylesheet loads the fonts from build/assets (written once, after the gate)."""
+        if not self.fonts_written:
+            for name, data in self.fonts.items():
+                path = self.out / "assets" / "fonts" / name
+                if not path.exists() or path.read_bytes() != data:
+                    write_atomic(path, data)
+            self.fonts_written = True
 
     def gate(self, lang: str) -> None:
         """A pack is refused while `check` finds errors for its language (unless --draft)."""
@@ -149,16 +155,18 @@ class Packer:
             self.contents[lang, doc_id] = read_content(path, self.project.root, lang, doc_id)
         return self.contents[lang, doc_id]
 
-    def base_url(self) -> str:
-        return self.out.resolve().as_uri() + "/"
+    def job(self, name: str, page: Page) -> PdfJob:
+        return PdfJob(name, page.html, self.out.resolve().as_uri() + "/", readable_roots(self.project, self.out),
+                      f"content/{page.lang}/{page.doc_id}.md")
 
     def shared_files(self, lang: str) -> dict[str, bytes]:
         """Programme and handouts in `lang`: rendered once, then reused by every pack."""
+        self.ensure_fonts()
         if lang not in self.shared:
             renderer = self.renderer(lang, self.project.languages[lang].locale)
             pages = [renderer.document(d, self.content(lang, d.id))
                      for d in self.project.documents.values() if d.kind in SHARED_KINDS]
-            pdfs = self.pdfs.render([PdfJob(p.doc_id, p.html, self.base_url()) for p in pages])
+            pdfs = self.pdfs.render([self.job(p.doc_id, p) for p in pages])
             files = {}
             for p in pages:
                 files[f"{p.doc_id}.html"] = p.html.encode("utf-8")
@@ -176,7 +184,7 @@ class Packer:
             page = renderer.document(doc, self.content(lang, item.doc_id), m.view(item.places), item.group)
             pages.append((item, page))
             files[f"{item.name}.html"] = page.html.encode("utf-8")
-        pdfs = self.pdfs.render([PdfJob(item.name, page.html, self.base_url()) for item, page in pages])
+        pdfs = self.pdfs.render([self.job(item.name, page) for item, page in pages])
         for item, _ in pages:
             files[f"{item.name}.pdf"] = pdfs[item.name]
         for name, session_id, place in sessions_of(m):
@@ -244,8 +252,9 @@ def pack(root: Path, slug: str | None = None, all: bool = False, lang: str | Non
     if on_start:
         on_start(len(work))
     results = []
-    with PdfRenderer(jobs) as pdfs:
-        packer = Packer(project, Path(out_dir) if out_dir else root / "build", draft, pdfs)
+    out = Path(out_dir) if out_dir else root / "build"
+    with BuildLock(out), PdfRenderer(jobs) as pdfs:
+        packer = Packer(project, out, draft, pdfs)
         for l in sorted({l for _, l in work}):
             packer.gate(l)
         for m, l in work:

@@ -6,10 +6,14 @@ each worker imports it once and serves many documents.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problem, ProjectError
 
 
 @dataclass(frozen=True)
@@ -17,30 +21,77 @@ class PdfJob:
     key: str  # the output's path relative to build/ (or to the pack)
     html: str
     base_url: str  # where relative URLs (the fonts) resolve, as in the browser
+    allowed: tuple[str, ...] = ()  # folders WeasyPrint may read files from
+    name: str = ""  # the document, for messages
+
+
+def readable_roots(project, build_dir: Path) -> tuple[str, ...]:
+    """What a document may load: the project's content, templates and styles, and the fonts
+    the build placed in build/assets."""
+    return tuple(str(p.resolve()) for p in (project.content_dir, project.templates_dir, project.static_dir,
+                                            Path(build_dir) / "assets"))
+
+
+def make_fetcher(allowed: tuple[str, ...]):
+    """Our URLFetcher: `data:` URLs, and `file:` URLs that resolve inside the allowed folders.
+
+    Anything else (http, https, ftp, a file outside the project) stops the rendering: the
+    materials never reach the network and never pull in a file from elsewhere.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    roots = [Path(a).resolve() for a in allowed]
+
+    class ProjectFetcher(URLFetcher):
+        def __init__(self):
+            super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
+
+        def fetch(self, url, headers=None):
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if any(path.is_relative_to(root) for root in roots):
+                    return super().fetch(url, headers)
+            raise FatalURLFetchingError(f"refused to load {url}: only files inside the project may be used")
+
+    return ProjectFetcher()
 
 
 SHARED_CSS = re.compile(r'<style id="shared-css">(.*?)</style>', re.S)
 _worker: dict = {}  # per process: the font configuration and parsed shared stylesheets
 
 
-def render_pdf(job: PdfJob) -> tuple[str, bytes]:
-    """Render one PDF. The stylesheet every page shares is parsed once per worker and reused."""
+def render_pdf(job: PdfJob) -> tuple[str, bytes | str]:
+    """Render one PDF; a refused URL comes back as a message instead of bytes.
+
+    The stylesheet every page shares is parsed once per worker and reused."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError
 
     fonts = _worker.setdefault("fonts", FontConfiguration())
+    fetcher = make_fetcher(job.allowed)
     html, stylesheets = job.html, []
-    match = SHARED_CSS.search(html)
-    if match:
-        key = (hash(match.group(1)), job.base_url)
-        if key not in _worker:
-            _worker[key] = CSS(string=match.group(1), base_url=job.base_url, font_config=fonts)
-        stylesheets = [_worker[key]]
-        html = html[: match.start()] + html[match.end():]
-    document = HTML(string=html, base_url=job.base_url)
-    # A fixed identifier (no random bytes) so the same inputs give the same PDF.
-    return job.key, document.write_pdf(stylesheets=stylesheets, font_config=fonts, pdf_variant="pdf/ua-1",
-                                       pdf_identifier=job.key.encode())
+    try:
+        match = SHARED_CSS.search(html)
+        if match:
+            key = (hash(match.group(1)), job.base_url, job.allowed)
+            if key not in _worker:
+                _worker[key] = CSS(string=match.group(1), base_url=job.base_url, font_config=fonts,
+                                   url_fetcher=fetcher)
+            stylesheets = [_worker[key]]
+            html = html[: match.start()] + html[match.end():]
+        document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
+        # A fixed identifier (no random bytes) so the same inputs give the same PDF.
+        return job.key, document.write_pdf(stylesheets=stylesheets, font_config=fonts, pdf_variant="pdf/ua-1",
+                                           pdf_identifier=job.key.encode())
+    except FatalURLFetchingError as exc:
+        cause = exc.__cause__ or exc
+        return job.key, f"{job.name or job.key}: {cause}"
 
 
 class PdfRenderer:
@@ -62,16 +113,28 @@ class PdfRenderer:
     def render(self, jobs: list[PdfJob], on_done=None) -> dict[str, bytes]:
         """Render every job; `on_done(key)` is called as each PDF is ready."""
         results: dict[str, bytes] = {}
-        if self.workers == 1 or len(jobs) <= 1:
+        in_process = self.workers == 1 or len(jobs) <= 1
+        if in_process:
             outputs = map(render_pdf, jobs)
         else:
             if self.pool is None:
-                self.pool = ProcessPoolExecutor(max_workers=self.workers)
+                # Workers start from a clean server process, never from a fork of a process
+                # that holds Pango/fontconfig state (not safe to fork).
+                context = multiprocessing.get_context("forkserver")
+                self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             outputs = self.pool.map(render_pdf, jobs)
+        refused = []
         for key, data in outputs:
+            if isinstance(data, str):
+                refused.append(data)
+                continue
             results[key] = data
             if on_done:
                 on_done(key)
+        if in_process:
+            _worker.clear()  # this process may fork later: keep no font state in it
+        if refused:
+            raise ProjectError([Problem("", message) for message in refused])
         return results
 
 

@@ -6,6 +6,7 @@ format for that language's locale. The HTML it returns serves both the HTML outp
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,9 @@ from .formatting import Formatter
 from .project import Document, Project
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
+IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".svg": "image/svg+xml", ".webp": "image/webp"}
 KIND_NAMES = {
     "programme": N_("Programme"),
     "agenda": N_("Agenda"),
@@ -126,6 +130,10 @@ class Renderer:
                                                 comment_start_string="{##", comment_end_string="##}")
         self.content_env.filters.update(self.fmt.filters())
         self.markdown = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+        # Policy: content is Markdown only. Raw HTML in it is shown as text, never interpreted,
+        # so content cannot add scripts, styles or references to outside resources.
+        self.markdown.preprocessors.deregister("html_block")
+        self.markdown.inlinePatterns.deregister("html")
         css = (project.static_dir / "style.css").read_text(encoding="utf-8")
         # In a pack the pages sit beside assets/; in build/ they sit in build/<lang>/.
         self.css = css.replace("../assets/", "assets/") if pack else css
@@ -157,10 +165,35 @@ class Renderer:
             html = Markup(html[3:-4])
         return html
 
+    def _images(self, text: str, content: ContentFile, line: int) -> str:
+        """Embed each image as a data: URL, so pages stay standalone; an image must be a file
+        inside content/ (no URLs), and must exist."""
+        content_root = (self.project.content_dir).resolve()
+
+        def embed(match: re.Match) -> str:
+            alt, src = match.group(1), match.group(2)
+            at = line + text[: match.start()].count("\n")
+            if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src) or src.startswith("/"):
+                raise ProjectError(Problem(content.name, f"image '{src}' must be a file beside the content, such as images/map.png", at))
+            path = (content.path.parent / src).resolve()
+            if not path.is_relative_to(content_root):
+                raise ProjectError(Problem(content.name, f"image '{src}' is outside the project's content/ folder", at))
+            mime = IMAGE_TYPES.get(path.suffix.lower())
+            if mime is None:
+                raise ProjectError(Problem(content.name, f"image '{src}' must be one of: {', '.join(IMAGE_TYPES)}", at))
+            try:
+                data = path.read_bytes()
+            except OSError:
+                raise ProjectError(Problem(content.name, f"image '{src}' not found (looked for {relative(path, self.project.root)})", at))
+            return f"![{alt}](data:{mime};base64,{base64.b64encode(data).decode()})"
+
+        return IMAGE.sub(embed, text)
+
     def section(self, section: Section, variables: dict, content: ContentFile, slide: bool = False) -> RenderedSection:
         title = self._inline(self._jinja(section.title, variables, content, section.line)) if section.title else Markup("")
         body, notes = split_notes(section) if slide else (section.body, None)
-        html = self._markdown(self._jinja(body, variables, content, section.body_line))
+        body = self._images(self._jinja(body, variables, content, section.body_line), content, section.body_line)
+        html = self._markdown(body)
         notes_html = self._markdown(self._jinja(notes, variables, content, section.body_line)) if notes else None
         return RenderedSection(section.id, title, html, notes_html)
 
