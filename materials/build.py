@@ -20,6 +20,7 @@ from .output import BuildLock, Entry, Output
 from .pdf import PdfJob, readable_roots, render_all
 from .project import Project, load_project
 from .render import Page, Renderer
+from .typography import for_print
 
 
 @dataclass
@@ -112,7 +113,7 @@ def render(project: Project, out: Output, stale: dict, result: BuildResult, jobs
     for name, data in font_files().items():
         out.write_if_changed(f"assets/fonts/{name}", data)
     jobs_list = [
-        PdfJob(f"{p.lang}/{p.doc_id}.pdf", p.html, (out.dir / p.lang).resolve().as_uri() + "/",
+        PdfJob(f"{p.lang}/{p.doc_id}.pdf", for_print(p.html, p.lang), (out.dir / p.lang).resolve().as_uri() + "/",
                readable_roots(project, out.dir), f"content/{p.lang}/{p.doc_id}.md")
         for p in pages if p.kind != "index"
     ]

@@ -26,6 +26,7 @@ from .output import BuildLock, sha256, write_atomic
 from .pdf import PdfJob, PdfRenderer, readable_roots
 from .project import Project, load_project
 from .render import SESSION_NAMES, N_, Page, Renderer
+from .typography import for_print
 
 SHARED_KINDS = ("programme", "handout")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
@@ -94,8 +95,9 @@ def deterministic_zip(files: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for name in sorted(files):
-            if name.startswith("/") or ".." in name.split("/"):
-                raise ValueError(f"unsafe zip entry name: {name}")
+            # A plain relative name: no absolute path, no drive, no backslash, no empty, . or .. part.
+            if "\\" in name or ":" in name or any(part in ("", ".", "..") for part in name.split("/")):
+                raise ValueError(f"unsafe zip entry name: {name!r}")
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -156,7 +158,7 @@ class Packer:
         return self.contents[lang, doc_id]
 
     def job(self, name: str, page: Page) -> PdfJob:
-        return PdfJob(name, page.html, self.out.resolve().as_uri() + "/", readable_roots(self.project, self.out),
+        return PdfJob(name, for_print(page.html, page.lang), self.out.resolve().as_uri() + "/", readable_roots(self.project, self.out),
                       f"content/{page.lang}/{page.doc_id}.md")
 
     def shared_files(self, lang: str) -> dict[str, bytes]:

@@ -27,6 +27,7 @@ class Language:
     name: str
     locale: str
     source: bool = False
+    quotes: str = "“”‘’"  # double open, double close, single open, single close
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,11 @@ def load_project(root: Path, strict: bool = True) -> Project:
         except (ValueError, UnknownLocaleError):
             bad(f"{where}.locale", "a locale Babel knows, such as fi_FI", spec["locale"])
             continue
-        languages[code] = Language(code, spec["name"], spec["locale"], bool(spec.get("source", False)))
+        quotes = spec.get("quotes", "“”‘’")
+        if not isinstance(quotes, str) or len(quotes) != 4:
+            bad(f"{where}.quotes", "four quotation marks: double open, double close, single open, single close", quotes)
+            continue
+        languages[code] = Language(code, spec["name"], spec["locale"], bool(spec.get("source", False)), quotes)
     if languages and sum(lang.source for lang in languages.values()) != 1:
         problems.append(Problem(name, "languages: expected exactly one language with source: true"))
 

@@ -21,6 +21,7 @@ from .context import Municipality, N_, document_context
 from .errors import Problem, ProjectError, relative
 from .formatting import Formatter
 from .project import Document, Project
+from .typography import nbsp, smarty_substitutions, text_nodes
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
 IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -129,7 +130,9 @@ class Renderer:
         self.content_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True,
                                                 comment_start_string="{##", comment_end_string="##}")
         self.content_env.filters.update(self.fmt.filters())
-        self.markdown = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+        self.markdown = markdown.Markdown(
+            extensions=MARKDOWN_EXTENSIONS + ["smarty"], output_format="html",
+            extension_configs={"smarty": {"substitutions": smarty_substitutions(tuple(self.language.quotes))}})
         # Policy: content is Markdown only. Raw HTML in it is shown as text, never interpreted,
         # so content cannot add scripts, styles or references to outside resources.
         self.markdown.preprocessors.deregister("html_block")
@@ -222,7 +225,9 @@ class Renderer:
         }
         base.update(variables)
         try:
-            return self.templates.get_template(template).render(base)
+            html = self.templates.get_template(template).render(base)
+            body = html.find("<body")
+            return html[:body] + text_nodes(html[body:], lambda t: nbsp(t, self.lang))
         except jinja2.TemplateSyntaxError as exc:
             name = relative(Path(exc.filename or self.project.templates_dir / template), self.project.root)
             raise ProjectError(Problem(name, f"template error: {exc.message}", exc.lineno))

@@ -36,7 +36,8 @@ def open_zip(path: Path) -> dict[str, bytes]:
 def pdf_text(data: bytes) -> str:
     import io
 
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    # Non-breaking spaces (between a number and its word) read as spaces.
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).replace("\xa0", " ")
 
 
 def test_the_three_examples_pack_in_their_languages(packs):
