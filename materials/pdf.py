@@ -53,8 +53,10 @@ def make_fetcher(allowed: tuple[str, ...]):
             if scheme == "data":
                 return super().fetch(url, headers)
             if scheme == "file":
-                path = Path(unquote(urlsplit(url).path)).resolve()
-                if any(path.is_relative_to(root) for root in roots):
+                parts = urlsplit(url)
+                path = Path(unquote(parts.path)).resolve()
+                # No host: urllib would look a file URL's host up on the network.
+                if not parts.netloc and any(path.is_relative_to(root) for root in roots):
                     return super().fetch(url, headers)
             raise FatalURLFetchingError(f"refused to load {url}: only files inside the project may be used")
 
@@ -63,6 +65,44 @@ def make_fetcher(allowed: tuple[str, ...]):
 
 SHARED_CSS = re.compile(r'<style id="shared-css">(.*?)</style>', re.S)
 _worker: dict = {}  # per process: the font configuration and parsed shared stylesheets
+
+
+def add_table_scopes(data: bytes) -> bytes:
+    """Give each table header cell its /Scope (Column in a table head, Row elsewhere).
+
+    WeasyPrint tags header cells as /TH but does not write the scope that HTML's `scope`
+    attribute carries; PDF/UA (7.5) asks for it so assistive technology can tell which data
+    cells a header belongs to. The file is saved with a deterministic identifier.
+    """
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        root = pdf.Root.get("/StructTreeRoot")
+        if root is None:
+            return data
+        stack, changed = [root], False
+        while stack:
+            element = stack.pop()
+            kids = element.get("/K")
+            if kids is None:
+                continue
+            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+                if not isinstance(kid, pikepdf.Dictionary) or "/S" not in kid:
+                    continue
+                if kid.S == "/TH":
+                    row = kid.get("/P")
+                    group = row.get("/P") if row is not None else None
+                    scope = "/Column" if group is not None and group.get("/S") == "/THead" else "/Row"
+                    kid.A = pikepdf.Dictionary(O=pikepdf.Name("/Table"), Scope=pikepdf.Name(scope))
+                    changed = True
+                stack.append(kid)
+        if not changed:
+            return data
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+        return out.getvalue()
 
 
 def render_pdf(job: PdfJob) -> tuple[str, bytes | str]:
@@ -87,8 +127,9 @@ def render_pdf(job: PdfJob) -> tuple[str, bytes | str]:
             html = html[: match.start()] + html[match.end():]
         document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
         # A fixed identifier (no random bytes) so the same inputs give the same PDF.
-        return job.key, document.write_pdf(stylesheets=stylesheets, font_config=fonts, pdf_variant="pdf/ua-1",
-                                           pdf_identifier=job.key.encode())
+        data = document.write_pdf(stylesheets=stylesheets, font_config=fonts, pdf_variant="pdf/ua-1",
+                                  pdf_identifier=job.key.encode())
+        return job.key, add_table_scopes(data)
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         return job.key, f"{job.name or job.key}: {cause}"
