@@ -134,6 +134,18 @@ def bench(c, packs=300, jobs=0):
     report(run(ROOT, int(packs), jobs or None, console), ROOT / "build", console)
 
 
+@task(help={"lang": "fi, en, nl or all (default: all)", "doc": "one document id (default: every document)"})
+@user_errors
+def preview(c, lang="all", doc=None):
+    """Picture every PDF page; one contact sheet per language in build/preview/."""
+    from materials.preview import preview as run
+    from materials.project import load_project
+
+    project = load_project(ROOT)
+    for sheet in run(ROOT, project.select_languages(lang), project.select_documents(doc)):
+        print(f"{sheet.png.relative_to(ROOT)}: {sheet.pages} pages (also {sheet.page.relative_to(ROOT)})")
+
+
 @task
 def clean(c):
     """Remove build/."""
@@ -148,7 +160,7 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
-ns = Collection(build, check, pack, bench, clean, test)
+ns = Collection(build, check, pack, preview, bench, clean, test)
 
 
 # -- i18n: the translator's catalog workflow (Babel's API, in-process) -------------------------
