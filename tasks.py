@@ -50,9 +50,10 @@ def user_errors(fn):
     "lang": "fi, en, nl or all (default: all)",
     "doc": "build one document, by id (default: every document)",
     "jobs": "PDF worker processes (default: the number of cores)",
+    "draft": "show the English where a translation is missing, with a draft mark on those pages",
 })
 @user_errors
-def build(c, lang="all", doc=None, jobs=0):
+def build(c, lang="all", doc=None, jobs=0, draft=False):
     """Build every document as HTML and PDF into build/<lang>/."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -63,7 +64,7 @@ def build(c, lang="all", doc=None, jobs=0):
     with Progress(TextColumn("PDF"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True, disable=not console.is_terminal) as progress:
         bar = progress.add_task("pdf", total=None)
-        result = run(ROOT, lang=lang, doc=doc, jobs=jobs or None,
+        result = run(ROOT, lang=lang, doc=doc, jobs=jobs or None, draft=draft,
                      on_start=lambda n: progress.update(bar, total=n),
                      on_pdf=lambda key: progress.advance(bar))
     console.print(f"built {len(result.written)} files in {result.seconds:.1f} s; "
@@ -223,5 +224,17 @@ def status(c, lang="all"):
     run(ROOT, lang)
 
 
-i18n = Collection("i18n", extract, update, compile_, stamp, status)
+@task(name="new-language", help={"lang": "the new language's code, such as sv"})
+@user_errors
+def new_language(c, lang):
+    """Add a language: registered in project.yaml, a catalog and content skeletons."""
+    from materials.translation import new_language as run
+
+    for path in run(ROOT, lang):
+        print(path)
+    print(f"next: translate locale/{lang}/LC_MESSAGES/messages.po and content/{lang}/, then "
+          f"`invoke check --lang {lang}`; `invoke build --lang {lang} --draft` previews it meanwhile")
+
+
+i18n = Collection("i18n", extract, update, compile_, stamp, status, new_language)
 ns.add_collection(i18n)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import catalogs
 from .content import ContentFile, read_content
-from .errors import ProjectError
+from .errors import Problem, ProjectError
 from .fonts import font_files
 from .incremental import Inputs
 from .output import BuildLock, Entry, Output
@@ -30,27 +30,53 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def load(project: Project, langs: list[str]) -> tuple[dict[str, Renderer], dict[tuple[str, str], ContentFile]]:
-    """Stage 1: every language's catalog and every content file, all problems reported at once."""
+def load(project: Project, langs: list[str], draft: bool = False):
+    """Stage 1: every language's catalog and every content file, all problems reported at once.
+
+    A translation must have every section of the source. In a draft build, the missing ones
+    are taken from the source and the page is marked; returns (renderers, contents, fallbacks).
+    """
     problems, renderers, contents = [], {}, {}
-    for lang in langs:
+    fallbacks: set[tuple[str, str]] = set()
+    source = project.source_language
+    for lang in dict.fromkeys([source, *langs]):
         language = project.languages[lang]
-        try:
-            tr = catalogs.translations(project.root, lang, language.locale, language.source)
-            renderers[lang] = Renderer(project, lang, tr)
-        except ProjectError as exc:
-            problems += exc.problems
+        if lang in langs:
+            try:
+                tr = catalogs.translations(project.root, lang, language.locale, language.source, draft)
+                renderers[lang] = Renderer(project, lang, tr)
+            except ProjectError as exc:
+                problems += exc.problems
         for doc_id in project.documents:
             try:
                 contents[lang, doc_id] = read_content(project.content_file(lang, doc_id), project.root, lang, doc_id)
             except ProjectError as exc:
                 problems += exc.problems
+    for lang in langs:
+        for doc_id in project.documents:
+            src, tr = contents.get((source, doc_id)), contents.get((lang, doc_id))
+            if lang == source or src is None or tr is None:
+                continue
+            missing = [s.id for s in src.sections if tr.section(s.id) is None]
+            if missing and not draft:
+                problems.append(Problem(tr.name, f"not yet translated: section(s) {', '.join(missing)} of {src.name}; "
+                                        "translate them, or build with --draft to show the English in their place"))
+            elif missing:
+                contents[lang, doc_id] = with_fallback(tr, src)
+                fallbacks.add((lang, doc_id))
     if problems:
         raise ProjectError(problems)
-    return renderers, contents
+    return renderers, contents, fallbacks
 
 
-def render_html(project: Project, renderers: dict[str, Renderer], contents, wanted) -> list[Page]:
+def with_fallback(tr: ContentFile, src: ContentFile) -> ContentFile:
+    """The translation, with the source's sections where the translation has none (source order)."""
+    sections = tuple(tr.section(s.id) or s for s in src.sections)
+    meta = {**src.meta, **tr.meta}
+    return ContentFile(tr.lang, tr.doc_id, tr.path, tr.name, meta, sections)
+
+
+def render_html(project: Project, renderers: dict[str, Renderer], contents, wanted, fallbacks=frozenset()) -> list[Page]:
     """Stage 2: the wanted (language, document or "index") pages; a document's HTML also feeds its PDF."""
     pages, problems = [], []
     for lang, doc_id in wanted:
@@ -59,7 +85,8 @@ def render_html(project: Project, renderers: dict[str, Renderer], contents, want
                 entries = [(project.documents[d], contents[lang, d]) for d in project.documents]
                 pages.append(renderers[lang].index(entries))
             else:
-                pages.append(renderers[lang].document(project.documents[doc_id], contents[lang, doc_id]))
+                pages.append(renderers[lang].document(project.documents[doc_id], contents[lang, doc_id],
+                                                      untranslated=(lang, doc_id) in fallbacks))
         except ProjectError as exc:
             problems += exc.problems
     if problems:
@@ -68,7 +95,7 @@ def render_html(project: Project, renderers: dict[str, Renderer], contents, want
 
 
 def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str | None = None,
-          jobs: int | None = None, on_pdf=None, on_start=None) -> BuildResult:
+          jobs: int | None = None, on_pdf=None, on_start=None, draft: bool = False) -> BuildResult:
     """Build the selected languages and documents into `build_dir` (default: <root>/build).
 
     Only outputs whose inputs changed (or that are missing) are rendered; see incremental.py.
@@ -80,12 +107,12 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
     langs = project.select_languages(lang)
     doc_ids = project.select_documents(doc)
     with BuildLock(build_dir):
-        return _build(project, Output(build_dir), langs, doc_ids, jobs, on_pdf, on_start, started)
+        return _build(project, Output(build_dir), langs, doc_ids, jobs, on_pdf, on_start, started, draft)
 
 
-def _build(project: Project, out: Output, langs, doc_ids, jobs, on_pdf, on_start, started) -> BuildResult:
+def _build(project: Project, out: Output, langs, doc_ids, jobs, on_pdf, on_start, started, draft) -> BuildResult:
     # Plan: which outputs are stale. A rebuild with nothing changed stops here.
-    inputs = Inputs(project)
+    inputs = Inputs(project, draft)
     stale: dict[tuple[str, str], str] = {}  # (lang, doc or "index") -> key
     for l in langs:
         for d in doc_ids:
@@ -97,18 +124,18 @@ def _build(project: Project, out: Output, langs, doc_ids, jobs, on_pdf, on_start
             stale[l, "index"] = key
     result = BuildResult()
     if stale:
-        render(project, out, stale, result, jobs, on_pdf, on_start)
+        render(project, out, stale, result, jobs, on_pdf, on_start, draft)
     out.write_if_changed("index.html", root_index(project).encode("utf-8"))
     result.outputs = out.write_manifest()
     result.seconds = time.perf_counter() - started
     return result
 
 
-def render(project: Project, out: Output, stale: dict, result: BuildResult, jobs, on_pdf, on_start) -> None:
+def render(project: Project, out: Output, stale: dict, result: BuildResult, jobs, on_pdf, on_start, draft) -> None:
     """Load, render and write the stale outputs: HTML first, PDFs from the same HTML, in a pool."""
     langs = sorted({l for l, _ in stale})
-    renderers, contents = load(project, langs)
-    pages = render_html(project, renderers, contents, [(l, d) for l, d in stale])
+    renderers, contents, fallbacks = load(project, langs, draft)
+    pages = render_html(project, renderers, contents, [(l, d) for l, d in stale], fallbacks)
     # The PDF's stylesheet loads fonts from build/assets, so they are in place before rendering.
     for name, data in font_files().items():
         out.write_if_changed(f"assets/fonts/{name}", data)

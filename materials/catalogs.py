@@ -72,17 +72,20 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
     except FileNotFoundError:
         raise ProjectError(Problem(name, "catalog missing; run `invoke i18n.update` to create it from locale/messages.pot"))
     except pofile.PoFileError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ProjectError(Problem(name, f"malformed catalog: {exc}", line))
+        # Babel counts lines from 0 here (its messages' own line numbers count from 1).
+        line = exc.lineno + 1 if isinstance(getattr(exc, "lineno", None), int) else None
+        message = str(exc).removesuffix(f" on {getattr(exc, 'lineno', '')}")
+        raise ProjectError(Problem(name, f"malformed catalog: {message}", line))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ProjectError(Problem(name, f"malformed catalog: {exc}"))
 
 
-def translations(root: Path, lang: str, locale: str, source: bool) -> NullTranslations:
+def translations(root: Path, lang: str, locale: str, source: bool, draft: bool = False) -> NullTranslations:
     """The compiled catalog for one language, compiled in memory from its .po as part of the build.
 
     The source language's strings are the msgids themselves, so it needs no catalog; a missing
-    or incomplete catalog for another language is an error the build reports.
+    or incomplete catalog for another language is an error the build reports, except in a
+    draft build, where untranslated and fuzzy messages fall back to the source's.
     """
     if source:
         return NullTranslations()
@@ -93,7 +96,7 @@ def translations(root: Path, lang: str, locale: str, source: bool) -> NullTransl
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     problems = [Problem(name, f"message not translated: {mid!r}") for mid in missing]
     problems += [Problem(name, f"message marked fuzzy (check and confirm it): {mid!r}") for mid in fuzzy]
-    if problems:
+    if problems and not draft:
         raise ProjectError(problems)
     buf = io.BytesIO()
     write_mo(buf, catalog)
@@ -113,13 +116,19 @@ class CatalogResult:
 def update(root: Path, langs: list[str], locales: dict[str, str]) -> list[CatalogResult]:
     """Merge locale/messages.pot into each language's .po (new strings empty, changed ones fuzzy)."""
     template = read_catalog(pot_path(root / "locale"), root)
-    results = []
-    for lang in langs:
+    results, problems, existing = [], [], {}
+    for lang in langs:  # every catalog is read before any is written: all or nothing
         path = po_path(root / "locale", lang)
         if path.exists():
-            catalog = read_catalog(path, root, locales[lang])
-        else:
-            catalog = Catalog(locale=locales[lang], domain=DOMAIN, fuzzy=False)
+            try:
+                existing[lang] = read_catalog(path, root, locales[lang])
+            except ProjectError as exc:
+                problems += exc.problems
+    if problems:
+        raise ProjectError(problems)
+    for lang in langs:
+        path = po_path(root / "locale", lang)
+        catalog = existing[lang] if lang in existing else Catalog(locale=locales[lang], domain=DOMAIN, fuzzy=False)
         catalog.update(template, update_header_comment=False)
         catalog.project, catalog.version = "polarisation-materials", "1"
         catalog.copyright_holder = "Inside Polarisation"

@@ -22,8 +22,9 @@ TEMPLATE_REFS = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^
 class Inputs:
     """Hashes of input files, each read once per build."""
 
-    def __init__(self, project):
+    def __init__(self, project, draft: bool = False):
         self.project = project
+        self.draft = draft
         self.hashes: dict[Path, str] = {}
         self._code: str | None = None
         self._fonts: str | None = None
@@ -74,7 +75,9 @@ class Inputs:
     def common(self, lang: str) -> list[str]:
         p = self.project
         catalog = p.locale_dir / lang / "LC_MESSAGES" / "messages.po"
-        return [
+        # A draft build may show the source's sections in a translation: it depends on them too.
+        draft = ["draft"] + [self.file(self.project.content_file(p.source_language, d)) for d in p.documents] if self.draft else []
+        return draft + [
             self.code(), self.fonts(),
             self.file(p.content_dir / "project.yaml"),
             self.file(self.project.static_dir / "style.css"),

@@ -48,6 +48,8 @@ SESSION_NAMES = {
 GROUP_LABEL = N_("Group %(number)s")
 # Translators: the mark on every page of a pack built with --draft.
 DRAFT_LABEL = N_("Draft: not for distribution")
+# Translators: the mark on a page where untranslated sections are shown in English (build --draft).
+UNTRANSLATED_LABEL = N_("Draft: not yet translated")
 # Translators: the running footer of every PDF page; keep both placeholders.
 PAGE_LABEL = N_("Page %(page)s of %(pages)s")
 
@@ -220,7 +222,8 @@ class Renderer:
             "kind_groups": {k: self.gettext(v) for k, v in KIND_GROUPS.items()},
             "session_names": {k: self.gettext(SESSION_NAMES.get(k, k)) for k in self.project.sessions},
             "draft": self.draft,
-            "draft_label": Markup(css_string(self.gettext(DRAFT_LABEL))),
+            "draft_label": self.gettext(DRAFT_LABEL),
+            "draft_css": Markup(css_string(self.gettext(DRAFT_LABEL))),
             "group": None,
         }
         base.update(variables)
@@ -236,8 +239,9 @@ class Renderer:
                                        f"template uses an unknown value: {exc.message}", _template_line(exc)))
 
     def document(self, doc: Document, content: ContentFile, municipality: Municipality | None = None,
-                 group: int | None = None) -> Page:
-        """One document as a standalone HTML page (`group`: which training group it is for)."""
+                 group: int | None = None, untranslated: bool = False) -> Page:
+        """One document as a standalone HTML page (`group`: which training group it is for;
+        `untranslated`: some sections are the source's, shown with a draft mark)."""
         variables = document_context(self.project, doc.sessions, self.fmt, self.gettext, municipality)
         slide = doc.kind == "handout"
         sections = [self.section(s, variables, content, slide) for s in content.sections if s.id != INTRO]
@@ -256,6 +260,8 @@ class Renderer:
             languages=self._languages(doc.id),
             **variables,
             **({"group": self.gettext(GROUP_LABEL) % {"number": group}} if group else {}),
+            **({"draft": True, "draft_label": self.gettext(UNTRANSLATED_LABEL),
+                "draft_css": Markup(css_string(self.gettext(UNTRANSLATED_LABEL)))} if untranslated else {}),
         )
         return Page(self.lang, doc.id, doc.kind, meta["title"].striptags(), html)
 

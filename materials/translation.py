@@ -7,6 +7,7 @@ from pathlib import Path
 from . import stamps
 from .content import read_content
 from .errors import ProjectError
+from .output import write_atomic
 from .project import load_project
 
 
@@ -18,9 +19,75 @@ def stamp_translation(root: Path, lang: str, doc: str | None = None) -> list[tup
     project.select_languages(lang)
     if lang == project.source_language:
         raise ProjectError(f"{lang} is the source language; only translations are stamped")
-    done = []
+    # Every file is read (every problem reported) before any stamp is written: all or nothing.
+    pairs, problems = [], []
     for doc_id in project.select_documents(doc):
-        src = read_content(project.content_file(project.source_language, doc_id), project.root, project.source_language, doc_id)
-        tr = read_content(project.content_file(lang, doc_id), project.root, lang, doc_id)
-        done.append((doc_id, stamps.stamp(project.root, lang, src, tr)))
-    return done
+        try:
+            src = read_content(project.content_file(project.source_language, doc_id), project.root, project.source_language, doc_id)
+            tr = read_content(project.content_file(lang, doc_id), project.root, lang, doc_id)
+        except ProjectError as exc:
+            problems += exc.problems
+            continue
+        pairs.append((doc_id, src, tr))
+    if problems:
+        raise ProjectError(problems)
+    return [(doc_id, stamps.stamp(project.root, lang, src, tr)) for doc_id, src, tr in pairs]
+
+
+def new_language(root: Path, lang: str) -> list[str]:
+    """Add a language with no code change: registered in content/project.yaml, a catalog from
+    messages.pot, and a content skeleton (front matter only) that `check` reports as missing.
+    Returns the files created or changed."""
+    import re
+
+    from babel import Locale, UnknownLocaleError
+    from babel.core import get_global
+
+    from . import catalogs
+
+    project = load_project(root)
+    if not re.fullmatch(r"[a-z]{2,3}", lang or ""):
+        raise ProjectError(f"'{lang}' is not a language code: use two or three lowercase letters, such as sv")
+    if lang in project.languages:
+        raise ProjectError(f"{lang} is already a language of the project ({', '.join(project.languages)})")
+    try:
+        likely = get_global("likely_subtags").get(lang, lang)
+        parsed = Locale.parse(likely)
+        locale = f"{parsed.language}_{parsed.territory}" if parsed.territory else parsed.language
+        name = Locale.parse(lang).display_name
+    except (ValueError, UnknownLocaleError):
+        raise ProjectError(f"Babel does not know the language '{lang}'")
+    name = name[:1].upper() + name[1:]
+    # Register it in the language-neutral configuration, after the last language.
+    data_file = project.content_dir / "project.yaml"
+    lines = data_file.read_text(encoding="utf-8").split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("languages:"))
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("  "):
+        end += 1
+    lines.insert(end, f'  {lang}: {{name: {name}, locale: {locale}, quotes: "“”‘’"}}')
+    changed = [data_file]
+    # A catalog from the template: every message empty, for the translator.
+    catalogs.update(project.root, [lang], {lang: locale})
+    changed.append(catalogs.po_path(project.locale_dir, lang))
+    # Content skeletons: the source's front matter to translate; the sections are still missing.
+    source = project.source_language
+    for doc_id in project.documents:
+        src = read_content(project.content_file(source, doc_id), project.root, source, doc_id)
+        target = project.content_file(lang, doc_id)
+        if target.exists():
+            continue
+        front = "\n".join(f"{key}: {json_string(value)}" for key, value in src.meta.items())
+        text = (f"---\n# Not yet translated into {name}: translate the title and summary, then add the\n"
+                f"# sections of content/{source}/{doc_id}.md with the same ids.\n{front}\n---\n")
+        write_atomic(target, text.encode("utf-8"))
+        changed.append(target)
+    write_atomic(data_file, "\n".join(lines).encode("utf-8"))
+    return [str(p.relative_to(project.root)) for p in changed]
+
+
+def json_string(value: str) -> str:
+    """A YAML scalar that is always read back as the same text (JSON strings are YAML)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
