@@ -17,7 +17,7 @@ from .errors import Problem, ProjectError
 from .fonts import font_files
 from .incremental import Inputs
 from .output import BuildLock, Entry, Output
-from .pdf import PdfJob, readable_roots, render_all
+from .pdf import PdfJob, pdf_stylesheet, readable_roots, render_all
 from .project import Project, load_project
 from .render import Page, Renderer
 from .typography import for_print
@@ -141,7 +141,7 @@ def render(project: Project, out: Output, stale: dict, result: BuildResult, jobs
         out.write_if_changed(f"assets/fonts/{name}", data)
     jobs_list = [
         PdfJob(f"{p.lang}/{p.doc_id}.pdf", for_print(p.html, p.lang), (out.dir / p.lang).resolve().as_uri() + "/",
-               readable_roots(project, out.dir), f"content/{p.lang}/{p.doc_id}.md")
+               readable_roots(project, out.dir), f"content/{p.lang}/{p.doc_id}.md", pdf_stylesheet(project))
         for p in pages if p.kind != "index"
     ]
     if on_start:

@@ -81,6 +81,7 @@ class Inputs:
             self.code(), self.fonts(),
             self.file(p.content_dir / "project.yaml"),
             self.file(self.project.static_dir / "style.css"),
+            self.file(self.project.static_dir / "pdf.css"),
             "source" if p.languages[lang].source else self.file(catalog),
         ]
 

@@ -23,7 +23,7 @@ from .errors import ProjectError
 from .ics import session_calendar
 from .municipality import MunicipalityFile, list_slugs, load_municipality
 from .output import BuildLock, sha256, write_atomic
-from .pdf import PdfJob, PdfRenderer, readable_roots
+from .pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
 from .project import Project, load_project
 from .render import SESSION_NAMES, N_, Page, Renderer
 from .typography import for_print
@@ -159,7 +159,7 @@ class Packer:
 
     def job(self, name: str, page: Page) -> PdfJob:
         return PdfJob(name, for_print(page.html, page.lang), self.out.resolve().as_uri() + "/", readable_roots(self.project, self.out),
-                      f"content/{page.lang}/{page.doc_id}.md")
+                      f"content/{page.lang}/{page.doc_id}.md", pdf_stylesheet(self.project))
 
     def shared_files(self, lang: str) -> dict[str, bytes]:
         """Programme and handouts in `lang`: rendered once, then reused by every pack."""

@@ -23,6 +23,7 @@ class PdfJob:
     base_url: str  # where relative URLs (the fonts) resolve, as in the browser
     allowed: tuple[str, ...] = ()  # folders WeasyPrint may read files from
     name: str = ""  # the document, for messages
+    pdf_css: str = ""  # paged-media rules for the PDF only (static/pdf.css)
 
 
 def readable_roots(project, build_dir: Path) -> tuple[str, ...]:
@@ -30,6 +31,11 @@ def readable_roots(project, build_dir: Path) -> tuple[str, ...]:
     the build placed in build/assets."""
     return tuple(str(p.resolve()) for p in (project.content_dir, project.templates_dir, project.static_dir,
                                             Path(build_dir) / "assets"))
+
+
+def pdf_stylesheet(project) -> str:
+    path = project.static_dir / "pdf.css"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 def make_fetcher(allowed: tuple[str, ...]):
@@ -125,6 +131,11 @@ def render_pdf(job: PdfJob) -> tuple[str, bytes | str]:
                                    url_fetcher=fetcher)
             stylesheets = [_worker[key]]
             html = html[: match.start()] + html[match.end():]
+        if job.pdf_css:
+            key = (hash(job.pdf_css), job.base_url, job.allowed)
+            if key not in _worker:
+                _worker[key] = CSS(string=job.pdf_css, base_url=job.base_url, font_config=fonts, url_fetcher=fetcher)
+            stylesheets.append(_worker[key])
         document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
         # A fixed identifier (no random bytes) so the same inputs give the same PDF.
         data = document.write_pdf(stylesheets=stylesheets, font_config=fonts, pdf_variant="pdf/ua-1",
