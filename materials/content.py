@@ -30,10 +30,12 @@ class Section:
     title: str  # source text of the heading; empty for the introduction
     body: str  # source Markdown of the section, without its heading
     line: int  # line of the heading (of the first body line for the introduction)
+    skipped: int = 0  # blank lines between the heading and the body's first line (not in `body`)
 
     @property
     def body_line(self) -> int:
-        return self.line if self.id == INTRO else self.line + 1
+        """The file's line of the first line of `body`."""
+        return (self.line if self.id == INTRO else self.line + 1) + self.skipped
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ def _front_matter(text: str, name: str) -> tuple[dict, str, int]:
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or "malformed YAML"
         raise ProjectError(Problem(name, f"front matter is not valid YAML: {problem}", line))
+    except (ValueError, RecursionError) as exc:  # a date such as 2027-02-30, nesting too deep
+        raise ProjectError(Problem(name, f"front matter is not valid YAML: {exc}", 2))
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -125,9 +129,11 @@ def _sections(body: str, first_line: int, name: str) -> tuple[Section, ...]:
     fenced = False
 
     def close() -> None:
-        text = "\n".join(buf).strip("\n")
+        joined = "\n".join(buf)
+        text = joined.strip("\n")
+        skipped = len(joined) - len(joined.lstrip("\n"))  # blank lines stripped before the body
         if current_id != INTRO or text.strip():
-            sections.append(Section(current_id, current_title, text, current_line))
+            sections.append(Section(current_id, current_title, text, current_line, skipped if text else 0))
 
     for offset, line in enumerate(body.split("\n")):
         lineno = first_line + offset
