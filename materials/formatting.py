@@ -44,9 +44,20 @@ class Formatter:
         return self.duration(minutes, "short")
 
     def date(self, value: dt.date, format: str = "full") -> str:
-        return format_date(value, format, locale=self.locale)
+        # Also a filter of content: a wrong value is a TypeError/ValueError the renderer reports
+        # with the file and line (Babel itself would fail with an AssertionError or AttributeError).
+        if not isinstance(value, dt.date):
+            raise TypeError(f"the date filter needs a date, not {type(value).__name__}")
+        if not isinstance(format, str):
+            raise TypeError(f"a date format is text such as \"long\", not {type(format).__name__}")
+        try:
+            return format_date(value, format, locale=self.locale)
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{format!r} is not a date format (full, long, medium or short)") from exc
 
     def time(self, value: dt.time) -> str:
+        if not isinstance(value, (dt.time, dt.datetime)):
+            raise TypeError(f"the time filter needs a clock time, not {type(value).__name__}")
         return format_time(value, "short", locale=self.locale)
 
     def time_range(self, start: dt.time, end: dt.time) -> str:
