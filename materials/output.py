@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import Problem, ProjectError
+from .errors import Problem, ProjectError, relative
 
 MANIFEST = "manifest.json"
 KEYS = ".state/keys.json"
@@ -41,6 +41,20 @@ def sha256(data: bytes) -> str:
 def _cannot_write(folder: Path, exc: OSError) -> ProjectError:
     return ProjectError(Problem(str(folder), f"cannot write here ({exc.strerror or exc}); "
                                              "make sure it is a writable folder, or remove what is in the way"))
+
+
+def _not_a_folder(path: Path, root: Path) -> ProjectError:
+    return ProjectError(Problem(relative(path, root), "is a file, not a folder; remove it or move it away, then run again"))
+
+
+def check_folder(base: Path, rel: str) -> None:
+    """Nothing is in the way of writing `rel` under `base`: `base` and each folder down to the
+    file's are folders or do not exist yet. Checked before anything is written."""
+    folder = Path(base)
+    for part in ("", *Path(rel).parent.parts):
+        folder = folder / part if part else folder
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise _not_a_folder(folder, Path(base).parent)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -73,6 +87,7 @@ class BuildLock:
         self.fh = None
 
     def __enter__(self) -> "BuildLock":
+        check_folder(self.dir, "")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.fh = open(self.path, "a+")
@@ -131,6 +146,8 @@ class Output:
         entry = Entry(lang, doc, kind, format, rel, sha256(data)) if doc else None
         target = self.dir / rel
         if not (target.is_file() and target.read_bytes() == data):
+            check_folder(self.dir, rel)  # before the manifest is touched
+            check_folder(self.dir, KEYS)
             if rel in self.entries or rel in self.keys:
                 self.entries.pop(rel, None)
                 self.keys.pop(rel, None)
@@ -147,9 +164,11 @@ class Output:
         """For files outside the manifest (fonts, the root index): leave an identical file alone."""
         target = self.dir / rel
         if not (target.is_file() and target.read_bytes() == data):
+            check_folder(self.dir, rel)
             write_atomic(target, data)
 
     def save(self) -> None:
+        check_folder(self.dir, KEYS)
         write_atomic(self.dir / KEYS, (json.dumps(self.keys, indent=0, sort_keys=True) + "\n").encode())
         write_atomic(self.dir / MANIFEST, self.manifest_bytes())
         self.dirty = False
