@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxstring, _SHOWN.maxother = 3, 80, 80
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 8
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,17 @@ class ProjectError(Exception):
 
 def relative(path: Path, root: Path) -> str:
     """A path as the user knows it: relative to the project when it is inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+    path, root = Path(path), Path(root).resolve()
+    # The name as written (a link is named as the link, even when it points elsewhere), then resolved.
+    for candidate in (path.parent.resolve() / path.name, path.resolve()):
+        try:
+            return str(candidate.relative_to(root))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def shown(value) -> str:
+    """A value as a message quotes it: its repr, cut short (a YAML alias bomb has a huge one)."""
+    text = _SHOWN.repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .context import EventPlace, Municipality
-from .errors import Problem, ProjectError, relative
+from .errors import Problem, ProjectError, relative, shown
 from .project import Project
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -89,6 +89,8 @@ def load_municipality(project: Project, slug: str) -> MunicipalityFile:
         mark = getattr(exc, "problem_mark", None)
         raise ProjectError(Problem(name, f"is not valid YAML: {getattr(exc, 'problem', None) or exc}",
                                    mark.line + 1 if mark else None))
+    except (ValueError, RecursionError) as exc:  # a date such as 2027-02-30, nesting too deep
+        raise ProjectError(Problem(name, f"is not valid YAML: {exc}"))
     return validate(project, slug, data, path, name)
 
 
@@ -99,7 +101,7 @@ def validate(project: Project, slug: str, data: Any, path: Path, name: str) -> M
         if missing:
             problems.append(Problem(name, f"{field}: missing; expected {expected}"))
         else:
-            problems.append(Problem(name, f"{field}: expected {expected}, got {got!r}"))
+            problems.append(Problem(name, f"{field}: expected {expected}, got {shown(got)}"))
 
     if not isinstance(data, dict):
         raise ProjectError(Problem(name, f"expected a mapping of fields (name:, country:, ...), got {type(data).__name__}"))
@@ -128,6 +130,8 @@ def validate(project: Project, slug: str, data: Any, path: Path, name: str) -> M
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
         try:
+            if not isinstance(value, (str, int)) or isinstance(value, bool):  # not str() of any structure
+                raise ValueError(value)
             return dt.date.fromisoformat(str(value))
         except ValueError:
             bad(where, "a date such as 2027-03-15", value)
@@ -173,7 +177,7 @@ def validate(project: Project, slug: str, data: Any, path: Path, name: str) -> M
 
     muni_name = text(data, "name", "name", "the municipality's name")
     country = get(data, "country", "country", "one of " + ", ".join(COUNTRIES))
-    if country is not None and country not in COUNTRIES:
+    if country is not None and (not isinstance(country, str) or country not in COUNTRIES):
         bad("country", "one of " + ", ".join(COUNTRIES), country)
         country = None
     langs = get(data, "languages", "languages", "a list of the pack's languages")
@@ -183,9 +187,9 @@ def validate(project: Project, slug: str, data: Any, path: Path, name: str) -> M
             langs = None
         else:
             for i, lang in enumerate(langs):
-                if lang not in project.languages:
+                if not isinstance(lang, str) or lang not in project.languages:
                     bad(f"languages[{i}]", "one of " + ", ".join(project.languages), lang)
-            langs = [l for l in langs if l in project.languages]
+            langs = [l for l in langs if isinstance(l, str) and l in project.languages]
     department = get(data, "department", "department", "one of " + ", ".join(DEPARTMENTS))
     if department is not None and department not in DEPARTMENTS:
         bad("department", "one of " + ", ".join(DEPARTMENTS), department)

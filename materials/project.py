@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, ProjectError
+from .errors import Problem, ProjectError, shown
 
 KINDS = ("programme", "agenda", "handout", "invitation")
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -125,10 +125,12 @@ def load_project(root: Path, strict: bool = True) -> Project:
     except yaml.YAMLError as exc:
         line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else None
         raise ProjectError(Problem(name, f"is not valid YAML: {getattr(exc, 'problem', exc)}", line))
+    except (ValueError, RecursionError) as exc:  # a date such as 2027-02-30, nesting too deep
+        raise ProjectError(Problem(name, f"is not valid YAML: {exc}"))
     problems: list[Problem] = []
 
     def bad(field_path: str, expected: str, got: Any) -> None:
-        problems.append(Problem(name, f"{field_path}: expected {expected}, got {got!r}"))
+        problems.append(Problem(name, f"{field_path}: expected {expected}, got {shown(got)}"))
 
     if not isinstance(data, dict):
         raise ProjectError(Problem(name, f"expected a mapping of settings, got {type(data).__name__}"))
@@ -169,6 +171,9 @@ def load_project(root: Path, strict: bool = True) -> Project:
     if not isinstance(facts, dict):
         bad("facts", "a mapping of facts", facts)
         facts = {}
+    group = facts.get("max_group_size", 16)  # the code checks municipality files against it
+    if not isinstance(group, int) or isinstance(group, bool) or group < 1:
+        bad("facts.max_group_size", "a positive whole number", group)
 
     sessions: dict[str, Session] = {}
     raw_sessions = data.get("sessions")
@@ -180,6 +185,7 @@ def load_project(root: Path, strict: bool = True) -> Project:
         if session:
             sessions[session.id] = session
 
+    declared = {str(sid) for sid in raw_sessions}
     documents: dict[str, Document] = {}
     raw_docs = data.get("documents")
     if not isinstance(raw_docs, list) or not raw_docs:
@@ -199,7 +205,8 @@ def load_project(root: Path, strict: bool = True) -> Project:
         if kind not in KINDS:
             bad(f"{where}.kind", "one of " + ", ".join(KINDS), kind)
             continue
-        if not isinstance(sess, list) or any(s not in sessions for s in sess):
+        # A session with problems of its own is reported once, not again by each document naming it.
+        if not isinstance(sess, list) or any(not isinstance(s, str) or s not in declared for s in sess):
             bad(f"{where}.sessions", "a list of session ids from sessions", sess)
             continue
         if kind != "programme" and not sess:
@@ -225,7 +232,10 @@ def _session(sid: str, spec: Any, bad, strict: bool = True) -> Session | None:
         bad(f"{where}.minutes", "a positive whole number of minutes", minutes)
         return None
     try:
-        start = dt.time.fromisoformat(str(spec.get("sample_start")))
+        value = spec.get("sample_start")
+        if not isinstance(value, (str, int)) or isinstance(value, bool):  # not str() of any structure
+            raise ValueError(value)
+        start = dt.time.fromisoformat(str(value))
     except ValueError:
         bad(f"{where}.sample_start", "a clock time such as \"09:00\"", spec.get("sample_start"))
         return None
