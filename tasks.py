@@ -147,6 +147,18 @@ def preview(c, lang="all", doc=None):
         print(f"{sheet.png.relative_to(ROOT)}: {sheet.pages} pages (also {sheet.page.relative_to(ROOT)})")
 
 
+@task(help={"lang": "fi, en, nl or all (default: all)", "port": "the port on localhost (default 8000)"})
+@user_errors
+def serve(c, lang="all", port=8000):
+    """Serve build/ on localhost and rebuild whenever content, a template or a catalog is saved."""
+    from materials.serve import serve as run
+
+    try:
+        run(ROOT, lang, int(port), say=lambda m: print(m, flush=True))
+    except KeyboardInterrupt:
+        pass
+
+
 @task
 def clean(c):
     """Remove build/."""
@@ -161,7 +173,7 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
-ns = Collection(build, check, pack, preview, bench, clean, test)
+ns = Collection(build, check, pack, preview, serve, bench, clean, test)
 
 
 # -- i18n: the translator's catalog workflow (Babel's API, in-process) -------------------------
