@@ -104,6 +104,15 @@ def numbers(text: str) -> Counter:
     return Counter(re.sub(r"[,:]", ".", n) for n in NUMBER.findall(text))
 
 
+def multiset_difference(source: Counter, translation: Counter) -> str:
+    """'missing: a; extra: b' when the two differ, else ''."""
+    if source == translation:
+        return ""
+    missing = ", ".join(sorted((source - translation).elements())) or "none"
+    extra = ", ".join(sorted((translation - source).elements())) or "none"
+    return f"missing: {missing}; extra: {extra}"
+
+
 def paragraphs(text: str) -> list[str]:
     return [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
 
@@ -188,18 +197,12 @@ class Checker:
             diffs = ", ".join(f"{k}: {a[k]} in the source, {b[k]} here" for k in sorted(set(a) | set(b)) if a[k] != b[k])
             self.add("structure", lang, doc, file, t.line, f"Section '{s.id}' has a different structure ({diffs}); match the source.")
         src_text, tr_text = section_text(s), section_text(t)
-        ea, eb = expressions(src_text), expressions(tr_text)
-        if ea != eb:
-            missing = ", ".join(sorted((ea - eb).elements())) or "none"
-            extra = ", ".join(sorted((eb - ea).elements())) or "none"
+        if diff := multiset_difference(expressions(src_text), expressions(tr_text)):
             self.add("placeholder", lang, doc, file, t.line,
-                     f"Section '{s.id}' uses different template values (missing: {missing}; extra: {extra}); use exactly the source's.")
-        na, nb = numbers(src_text), numbers(tr_text)
-        if na != nb:
-            missing = ", ".join(sorted((na - nb).elements())) or "none"
-            extra = ", ".join(sorted((nb - na).elements())) or "none"
+                     f"Section '{s.id}' uses different template values ({diff}); use exactly the source's.")
+        if diff := multiset_difference(numbers(src_text), numbers(tr_text)):
             self.add("number", lang, doc, file, t.line,
-                     f"Section '{s.id}' has different numbers (missing: {missing}; extra: {extra}); keep the source's numbers.")
+                     f"Section '{s.id}' has different numbers ({diff}); keep the source's numbers.")
         la, lb = Counter(x or y for x, y in LINK.findall(src_text)), Counter(x or y for x, y in LINK.findall(tr_text))
         if la != lb:
             self.add("link", lang, doc, file, t.line,
