@@ -78,6 +78,8 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
         raise ProjectError(Problem(name, f"malformed catalog: {message}", line))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ProjectError(Problem(name, f"malformed catalog: {exc}"))
+    except LookupError as exc:  # the header's charset= names an encoding Python does not know
+        raise ProjectError(Problem(name, f"malformed catalog: the Content-Type header names {exc}"))
 
 
 def translations(root: Path, lang: str, locale: str, source: bool, draft: bool = False) -> NullTranslations:
