@@ -93,13 +93,14 @@ def sessions_of(m: MunicipalityFile) -> list[tuple[str, str, EventPlace]]:
 def deterministic_zip(files: dict[str, bytes]) -> bytes:
     """A zip whose bytes depend only on the files: sorted names, fixed times and permissions."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in sorted(files):
             # A plain relative name: no absolute path, no drive, no backslash, no empty, . or .. part.
             if "\\" in name or ":" in name or any(part in ("", ".", "..") for part in name.split("/")):
                 raise ValueError(f"unsafe zip entry name: {name!r}")
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # PDFs are compressed inside already; deflating them again costs time and saves little.
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(".pdf") else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
             zf.writestr(info, files[name])

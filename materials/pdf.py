@@ -69,6 +69,7 @@ def make_fetcher(allowed: tuple[str, ...]):
     return ProjectFetcher()
 
 
+TASKS_PER_WORKER = 60
 SHARED_CSS = re.compile(r'<style id="shared-css">(.*?)</style>', re.S)
 _worker: dict = {}  # per process: the font configuration and parsed shared stylesheets
 
@@ -165,16 +166,17 @@ class PdfRenderer:
     def render(self, jobs: list[PdfJob], on_done=None) -> dict[str, bytes]:
         """Render every job; `on_done(key)` is called as each PDF is ready."""
         results: dict[str, bytes] = {}
-        in_process = self.workers == 1 or len(jobs) <= 1
-        if in_process:
-            outputs = map(render_pdf, jobs)
-        else:
-            if self.pool is None:
-                # Workers start from a clean server process, never from a fork of a process
-                # that holds Pango/fontconfig state (not safe to fork).
-                context = multiprocessing.get_context("forkserver")
-                self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-            outputs = self.pool.map(render_pdf, jobs)
+        if not jobs:
+            return results
+        if self.pool is None:
+            # Workers start from a clean server process, never from a fork of a process that
+            # holds Pango/fontconfig state (not safe to fork). WeasyPrint's native layer keeps
+            # about 0.3 MB per document it renders, so a worker is replaced after
+            # TASKS_PER_WORKER documents: memory stays flat however many packs are made.
+            context = multiprocessing.get_context("forkserver")
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                            max_tasks_per_child=TASKS_PER_WORKER)
+        outputs = self.pool.map(render_pdf, jobs)
         refused = []
         for key, data in outputs:
             if isinstance(data, str):
@@ -183,8 +185,6 @@ class PdfRenderer:
             results[key] = data
             if on_done:
                 on_done(key)
-        if in_process:
-            _worker.clear()  # this process may fork later: keep no font state in it
         if refused:
             raise ProjectError([Problem("", message) for message in refused])
         return results

@@ -132,6 +132,7 @@ class Renderer:
         self.content_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True,
                                                 comment_start_string="{##", comment_end_string="##}")
         self.content_env.filters.update(self.fmt.filters())
+        self._compiled: dict[str, jinja2.Template] = {}  # content sections, compiled once per renderer
         self.markdown = markdown.Markdown(
             extensions=MARKDOWN_EXTENSIONS + ["smarty"], output_format="html",
             extension_configs={"smarty": {"substitutions": smarty_substitutions(tuple(self.language.quotes))}})
@@ -146,7 +147,10 @@ class Renderer:
     # -- content ---------------------------------------------------------------------------
     def _jinja(self, text: str, variables: dict, content: ContentFile, line: int) -> str:
         try:
-            return self.content_env.from_string(text).render(variables)
+            template = self._compiled.get(text)
+            if template is None:
+                template = self._compiled[text] = self.content_env.from_string(text)
+            return template.render(variables)
         except jinja2.TemplateSyntaxError as exc:
             at = line + (exc.lineno or 1) - 1
             raise ProjectError(Problem(content.name, f"template error: {exc.message}", at))
