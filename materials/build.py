@@ -7,6 +7,7 @@ Nothing is written until everything has loaded and rendered, so bad input leaves
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from .errors import Problem, ProjectError
 from .fonts import font_files
 from .incremental import Inputs
 from .output import BuildLock, Entry, Output
-from .pdf import PdfJob, pdf_stylesheet, readable_roots, render_all
+from .pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
 from .project import Project, load_project
 from .render import Page, Renderer
 from .typography import for_print
@@ -134,6 +135,14 @@ def _build(project: Project, out: Output, langs, doc_ids, jobs, on_pdf, on_start
 def render(project: Project, out: Output, stale: dict, result: BuildResult, jobs, on_pdf, on_start, draft) -> None:
     """Load, render and write the stale outputs: HTML first, PDFs from the same HTML, in a pool."""
     langs = sorted({l for l, _ in stale})
+    documents = sum(1 for _, d in stale if d != "index")
+    with PdfRenderer(min(jobs or os.cpu_count() or 1, max(documents, 1))) as pdf_renderer:
+        if documents:
+            pdf_renderer.start()  # the workers load WeasyPrint while the HTML is rendered
+        _render(project, out, stale, result, on_pdf, on_start, draft, langs, pdf_renderer)
+
+
+def _render(project, out, stale, result, on_pdf, on_start, draft, langs, pdf_renderer) -> None:
     renderers, contents, fallbacks = load(project, langs, draft)
     pages = render_html(project, renderers, contents, [(l, d) for l, d in stale], fallbacks)
     # The PDF's stylesheet loads fonts from build/assets, so they are in place before rendering.
@@ -146,7 +155,7 @@ def render(project: Project, out: Output, stale: dict, result: BuildResult, jobs
     ]
     if on_start:
         on_start(len(jobs_list))
-    pdfs = render_all(jobs_list, jobs, on_pdf)
+    pdfs = pdf_renderer.render(jobs_list, on_pdf)
     for page in pages:
         key = stale[page.lang, page.doc_id]
         rel = f"{page.lang}/{page.doc_id}.html"

@@ -168,3 +168,15 @@ def split_notes(section: Section) -> tuple[str, str | None]:
         if line.strip() == NOTES_MARK:
             return "\n".join(lines[:i]).strip(), "\n".join(lines[i + 1 :]).strip()
     return section.body.strip(), None
+
+
+def notes_line(section: Section) -> int:
+    """The file's line where a slide's notes begin (the first non-blank line after `???`)."""
+    lines = section.body.split("\n")
+    for i, line in enumerate(lines):
+        if line.strip() == NOTES_MARK:
+            j = i + 1
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            return section.body_line + j
+    return section.body_line

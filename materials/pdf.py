@@ -112,6 +112,13 @@ def add_table_scopes(data: bytes) -> bytes:
         return out.getvalue()
 
 
+def warm_up() -> None:
+    """Ready a worker: WeasyPrint's modules and the font configuration documents share."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    _worker.setdefault("fonts", FontConfiguration())
+
+
 def render_pdf(job: PdfJob) -> tuple[str, bytes | str]:
     """Render one PDF; a refused URL comes back as a message instead of bytes.
 
@@ -163,20 +170,27 @@ class PdfRenderer:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
+    def start(self) -> "PdfRenderer":
+        """Start the workers now, so they load WeasyPrint while the HTML is being rendered."""
+        if self.pool is None:
+            # Workers start from a clean server process (with WeasyPrint imported, but no font
+            # state: that is not safe to fork). WeasyPrint's native layer keeps about 0.3 MB
+            # per document it renders, so a worker is replaced after TASKS_PER_WORKER
+            # documents: memory stays flat however many packs are made.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["weasyprint"])
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                            max_tasks_per_child=TASKS_PER_WORKER)
+            for _ in range(self.workers):
+                self.pool.submit(warm_up)
+        return self
+
     def render(self, jobs: list[PdfJob], on_done=None) -> dict[str, bytes]:
         """Render every job; `on_done(key)` is called as each PDF is ready."""
         results: dict[str, bytes] = {}
         if not jobs:
             return results
-        if self.pool is None:
-            # Workers start from a clean server process, never from a fork of a process that
-            # holds Pango/fontconfig state (not safe to fork). WeasyPrint's native layer keeps
-            # about 0.3 MB per document it renders, so a worker is replaced after
-            # TASKS_PER_WORKER documents: memory stays flat however many packs are made.
-            context = multiprocessing.get_context("forkserver")
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                            max_tasks_per_child=TASKS_PER_WORKER)
-        outputs = self.pool.map(render_pdf, jobs)
+        outputs = self.start().pool.map(render_pdf, jobs)
         refused = []
         for key, data in outputs:
             if isinstance(data, str):
@@ -188,8 +202,3 @@ class PdfRenderer:
         if refused:
             raise ProjectError([Problem("", message) for message in refused])
         return results
-
-
-def render_all(jobs: list[PdfJob], workers: int | None = None, on_done=None) -> dict[str, bytes]:
-    with PdfRenderer(min(workers or os.cpu_count() or 1, max(len(jobs), 1))) as renderer:
-        return renderer.render(jobs, on_done)

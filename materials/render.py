@@ -13,10 +13,11 @@ from pathlib import Path
 
 import jinja2
 import markdown
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from .content import INTRO, ContentFile, Section, split_notes
+from .content import INTRO, ContentFile, Section, notes_line, split_notes
 from .context import Municipality, N_, document_context
 from .errors import Problem, ProjectError, relative
 from .formatting import Formatter
@@ -102,6 +103,23 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
+class ContentSandbox(SandboxedEnvironment):
+    """The sandbox content's Jinja expressions run in: also no huge strings or numbers
+    (`{{ "a" * 10**9 }}` would take the machine's memory)."""
+
+    intercepted_binops = frozenset(["*", "**"])
+    LIMIT = 100_000
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise SecurityError(f"the power {right} is too large for a document")
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > self.LIMIT:
+                    raise SecurityError("a repeated text or list that long does not belong in a document")
+        return super().call_binop(context, operator, left, right)
+
+
 class Renderer:
     """Renders one language's documents to HTML pages."""
 
@@ -129,7 +147,7 @@ class Renderer:
         # Content is trusted to staff but still sandboxed: no attribute tricks, and values from
         # data files are HTML-escaped when they enter the Markdown.
         # `{#id}` on headings is attr_list syntax, so Jinja comments in content are `{##  ##}`.
-        self.content_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True,
+        self.content_env = ContentSandbox(undefined=jinja2.StrictUndefined, autoescape=True,
                                                 comment_start_string="{##", comment_end_string="##}")
         self.content_env.filters.update(self.fmt.filters())
         self._compiled: dict[str, jinja2.Template] = {}  # content sections, compiled once per renderer
@@ -203,7 +221,7 @@ class Renderer:
         body, notes = split_notes(section) if slide else (section.body, None)
         body = self._images(self._jinja(body, variables, content, section.body_line), content, section.body_line)
         html = self._markdown(body)
-        notes_html = self._markdown(self._jinja(notes, variables, content, section.body_line)) if notes else None
+        notes_html = self._markdown(self._jinja(notes, variables, content, notes_line(section))) if notes else None
         return RenderedSection(section.id, title, html, notes_html)
 
     # -- pages -----------------------------------------------------------------------------
