@@ -54,40 +54,30 @@ class Item:
     group: int | None = None
 
 
-def pack_items(project: Project, m: MunicipalityFile) -> list[Item]:
-    """The personalised documents: per training group and per intervision meeting when several."""
-    items = [
-        Item("invitation-introductory-meeting", "invitation-introductory-meeting", {"introductory-meeting": m.introductory_meeting}),
-        Item("agenda-introductory-meeting", "agenda-introductory-meeting", {"introductory-meeting": m.introductory_meeting}),
-    ]
+def occasions(m: MunicipalityFile) -> list[tuple[str, int | None, dict[str, EventPlace]]]:
+    """Each occasion of the municipality: its file-name suffix, its training group (when there
+    are several) and the places of its sessions."""
+    out = [("", None, {"introductory-meeting": m.introductory_meeting})]
     several = len(m.training_groups) > 1
     for n, g in enumerate(m.training_groups, 1):
-        suffix = f"-group-{n}" if several else ""
-        places = {"training-day": g.training_day, "in-depth-session": g.in_depth_session}
-        group = n if several else None
-        items += [
-            Item(f"invitation-training{suffix}", "invitation-training", places, group),
-            Item(f"agenda-training-day{suffix}", "agenda-training-day", places, group),
-            Item(f"agenda-in-depth-session{suffix}", "agenda-in-depth-session", places, group),
-        ]
+        out.append((f"-group-{n}" if several else "", n if several else None,
+                    {"training-day": g.training_day, "in-depth-session": g.in_depth_session}))
     for n, meeting in enumerate(m.intervision_meetings, 1):
-        suffix = f"-{n}" if len(m.intervision_meetings) > 1 else ""
-        items.append(Item(f"agenda-intervision-meeting{suffix}", "agenda-intervision-meeting", {"intervision-meeting": meeting}))
-    return items
+        out.append((f"-{n}" if len(m.intervision_meetings) > 1 else "", None, {"intervision-meeting": meeting}))
+    return out
+
+
+def pack_items(project: Project, m: MunicipalityFile) -> list[Item]:
+    """The personalised documents: every agenda and invitation of each occasion's sessions."""
+    return [Item(f"{doc.id}{suffix}", doc.id, places, group)
+            for suffix, group, places in occasions(m)
+            for doc in project.documents.values()
+            if doc.kind not in SHARED_KINDS and set(doc.sessions) <= set(places)]
 
 
 def sessions_of(m: MunicipalityFile) -> list[tuple[str, str, EventPlace]]:
     """(calendar file name, session id, place) for every session of the municipality."""
-    out = [("introductory-meeting", "introductory-meeting", m.introductory_meeting)]
-    several = len(m.training_groups) > 1
-    for n, g in enumerate(m.training_groups, 1):
-        suffix = f"-group-{n}" if several else ""
-        out += [(f"training-day{suffix}", "training-day", g.training_day),
-                (f"in-depth-session{suffix}", "in-depth-session", g.in_depth_session)]
-    for n, meeting in enumerate(m.intervision_meetings, 1):
-        suffix = f"-{n}" if len(m.intervision_meetings) > 1 else ""
-        out.append((f"intervision-meeting{suffix}", "intervision-meeting", meeting))
-    return out
+    return [(f"{sid}{suffix}", sid, place) for suffix, _, places in occasions(m) for sid, place in places.items()]
 
 
 def deterministic_zip(files: dict[str, bytes]) -> bytes:
