@@ -159,6 +159,40 @@ def serve(c, lang="all", port=8000):
         pass
 
 
+@task(help={"stop": "stop them (the next build starts them again)"})
+@user_errors
+def workers(c, stop=False):
+    """Show the PDF workers kept warm between builds (they stop by themselves when idle)."""
+    import time
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from materials import workers as service
+
+    where = service.folder(create=False)
+    if stop:
+        stopped = service.stop(where)
+        print(f"stopped {len(stopped)} PDF worker service(s)" + (f" (pid {', '.join(map(str, stopped))})" if stopped else ""))
+        return
+    if not service.idle_seconds():
+        print(f"the PDF workers are not kept between builds ({service.ENV_IDLE}=0)")
+    elif where is None:
+        print("the PDF workers are not kept between builds: their folder is missing or others may open it")
+    found = service.running(where)
+    if not found:
+        print("no PDF workers running; the next build starts them")
+        return
+    table = Table("service", "pid", "workers", "PDFs", "memory", "up", "idle", "stops after idle", title="PDF workers")
+    for name, st in found:
+        if st is None:
+            table.add_row(name, "-", "-", "-", "-", "-", "-", "not answering (left over)")
+            continue
+        table.add_row(name, str(st.pid), str(st.workers), str(st.documents), f"{service.tree_memory_mb(st.pid):.0f} MB",
+                      f"{time.time() - st.started:.0f} s", f"{st.idle_for:.0f} s", f"{st.idle_limit:.0f} s")
+    Console().print(table)
+
+
 @task
 def clean(c):
     """Remove build/."""
@@ -173,7 +207,7 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
-ns = Collection(build, check, pack, preview, serve, bench, clean, test)
+ns = Collection(build, check, pack, preview, serve, workers, bench, clean, test)
 
 
 # -- i18n: the translator's catalog workflow (Babel's API, in-process) -------------------------

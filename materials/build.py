@@ -148,11 +148,7 @@ def _render(project, out, stale, result, on_pdf, on_start, draft, langs, pdf_ren
     # The PDF's stylesheet loads fonts from build/assets, so they are in place before rendering.
     for name, data in font_files().items():
         out.write_if_changed(f"assets/fonts/{name}", data)
-    jobs_list = [
-        PdfJob(f"{p.lang}/{p.doc_id}.pdf", for_print(p.html, p.lang), (out.dir / p.lang).resolve().as_uri() + "/",
-               readable_roots(project, out.dir), f"content/{p.lang}/{p.doc_id}.md", pdf_stylesheet(project))
-        for p in pages if p.kind != "index"
-    ]
+    jobs_list = [pdf_job(project, out.dir, p.lang, p.doc_id, p.html) for p in pages if p.kind != "index"]
     if on_start:
         on_start(len(jobs_list))
     pdfs = pdf_renderer.render(jobs_list, on_pdf)
@@ -167,6 +163,12 @@ def _render(project, out, stale, result, on_pdf, on_start, draft, langs, pdf_ren
             pdf_rel = f"{page.lang}/{page.doc_id}.pdf"
             out.write(pdf_rel, pdfs[pdf_rel], key=key, lang=page.lang, doc=page.doc_id, kind=page.kind, format="pdf")
             result.written.append(pdf_rel)
+
+
+def pdf_job(project: Project, build_dir: Path, lang: str, doc_id: str, html: str) -> PdfJob:
+    """A document's PDF, from the same HTML as its page (hyphenated for print)."""
+    return PdfJob(f"{lang}/{doc_id}.pdf", for_print(html, lang), (build_dir / lang).resolve().as_uri() + "/",
+                  readable_roots(project, build_dir), f"content/{lang}/{doc_id}.md", pdf_stylesheet(project))
 
 
 def root_index(project: Project) -> str:

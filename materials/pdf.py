@@ -9,6 +9,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,51 +156,128 @@ def render_pdf(job: PdfJob) -> tuple[str, bytes | str]:
         return job.key, f"{job.name or job.key}: {cause}"
 
 
-class PdfRenderer:
-    """A pool of worker processes; use as a context manager around one build or pack run."""
+def watch_owner(owner: int) -> None:
+    """Run in each worker as it starts: end it as soon as the process that owns its pool is gone.
 
-    def __init__(self, workers: int | None = None):
+    A pool's workers hold their fork server open and wait for work forever, so when the owner is
+    killed outright (SIGKILL, the OOM killer), they would stay. A pidfd becomes readable when
+    the owner exits (no polling; never confused by a reused pid); without one, poll each second.
+    """
+    import select
+
+    def watch():
+        try:
+            fd = os.pidfd_open(owner)
+        except ProcessLookupError:
+            os._exit(1)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+        else:
+            while os.path.exists(f"/proc/{owner}"):
+                time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-owner", daemon=True).start()
+
+
+def new_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes that start from a clean server process (with WeasyPrint imported, but no
+    font state: that is not safe to fork), each readied at once. WeasyPrint's native layer keeps
+    about 0.3 MB per document it renders, so a worker is replaced after TASKS_PER_WORKER
+    documents: memory stays flat however many packs are made."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["weasyprint"])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER,
+                               initializer=watch_owner, initargs=(os.getpid(),))
+    for _ in range(workers):
+        pool.submit(warm_up)
+    return pool
+
+
+class PdfRenderer:
+    """Renders PDFs for one build or pack run (use it as a context manager): through the warm
+    service of workers.py when it can be reached or started, else in a pool of its own."""
+
+    def __init__(self, workers: int | None = None, service: bool = True):
         # Fixed timestamps: the same inputs give the same PDF bytes.
         os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self.use_service = service
         self.pool: ProcessPoolExecutor | None = None
+        self.connection = None
+        self._connecting: threading.Thread | None = None
+        self.seconds: dict[str, float] = {}  # each PDF's rendering time, as its worker measured it
 
     def __enter__(self) -> "PdfRenderer":
         return self
 
     def __exit__(self, *exc) -> None:
+        if self._connecting is not None:
+            self._connecting.join()
+        if self.connection is not None:
+            self.connection.close()
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
     def start(self) -> "PdfRenderer":
-        """Start the workers now, so they load WeasyPrint while the HTML is being rendered."""
-        if self.pool is None:
-            # Workers start from a clean server process (with WeasyPrint imported, but no font
-            # state: that is not safe to fork). WeasyPrint's native layer keeps about 0.3 MB
-            # per document it renders, so a worker is replaced after TASKS_PER_WORKER
-            # documents: memory stays flat however many packs are made.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint"])
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                            max_tasks_per_child=TASKS_PER_WORKER)
-            for _ in range(self.workers):
-                self.pool.submit(warm_up)
+        """Reach the service (or start the workers) now, while the HTML is being rendered."""
+        if self.use_service:
+            if self._connecting is None and self.connection is None:
+                from . import workers
+
+                def reach():
+                    self.connection = workers.connect_or_start()
+
+                self._connecting = threading.Thread(target=reach, daemon=True)
+                self._connecting.start()
+        elif self.pool is None:
+            self.pool = new_pool(self.workers)
         return self
+
+    def _service(self):
+        self.start()
+        if self._connecting is not None:
+            self._connecting.join()
+            self._connecting = None
+        if self.connection is None:
+            self.use_service = False  # this run renders on its own from now on
+        return self.connection
 
     def render(self, jobs: list[PdfJob], on_done=None) -> dict[str, bytes]:
         """Render every job; `on_done(key)` is called as each PDF is ready."""
         results: dict[str, bytes] = {}
-        if not jobs:
-            return results
-        outputs = self.start().pool.map(render_pdf, jobs)
-        refused = []
-        for key, data in outputs:
+        answered: set[str] = set()
+        refused: dict[str, str] = {}
+
+        def done(key, data, seconds=None):
+            answered.add(key)
             if isinstance(data, str):
-                refused.append(data)
-                continue
+                refused[key] = data
+                return
             results[key] = data
+            if seconds is not None:
+                self.seconds[key] = seconds
             if on_done:
                 on_done(key)
+
+        if not jobs:
+            return results
+        connection = self._service() if self.use_service else None
+        if connection is not None:
+            from . import workers
+
+            try:
+                workers.render(connection, jobs, self.workers, done)
+            except workers.ServiceLost:
+                # The service went away: what is left is rendered here, as without a service.
+                connection.close()
+                self.connection, self.use_service = None, False
+        remaining = [job for job in jobs if job.key not in answered]
+        if remaining:
+            for key, data in self.start().pool.map(render_pdf, remaining):
+                done(key, data)
         if refused:
-            raise ProjectError([Problem("", message) for message in refused])
+            raise ProjectError([Problem("", refused[job.key]) for job in jobs if job.key in refused])
         return results

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pdf_workers(tmp_path_factory):
+    """The test run's own folder for the PDF workers kept between builds (workers.py): every
+    build of the run shares one warm service, which is stopped when the run ends."""
+    from materials import workers
+
+    folder = tmp_path_factory.mktemp("workers")
+    folder.chmod(0o700)
+    previous = os.environ.get(workers.ENV_DIR)
+    os.environ[workers.ENV_DIR] = str(folder)
+    yield folder
+    workers.stop(folder)
+    if previous is None:
+        os.environ.pop(workers.ENV_DIR, None)
+    else:
+        os.environ[workers.ENV_DIR] = previous
 
 
 @pytest.fixture(scope="session")

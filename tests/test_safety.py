@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from processes import group_members
 from pypdf import PdfReader
 
 PACKAGE = Path(__file__).resolve().parent.parent / "materials"
@@ -66,19 +67,6 @@ def finish(p: subprocess.Popen, timeout: float = TIMEOUT) -> subprocess.Complete
 
 def invoke(cwd: Path, *args: str, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
     return finish(start(cwd, *args), timeout)
-
-
-def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes of a process group, read from /proc."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            pids.append(int(stat.parent.name))
-    return pids
 
 
 def kill_group(p: subprocess.Popen) -> None:
