@@ -40,27 +40,20 @@ class Figure:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _tree_rss_kb(pid: int, cpu: dict | None = None) -> int:
-    """Resident memory of a process and all its descendants, in kB (Linux /proc); records each
-    process's CPU seconds so far in `cpu` (workers that a pool ends without waiting are counted)."""
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            with open(f"/proc/{p}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
-            if cpu is not None:
+def _tree_rss_kb(roots: list[int], cpu: dict | None = None) -> int:
+    """Resident memory of processes and all their descendants, each counted once, in kB (Linux
+    /proc); records each process's CPU seconds so far in `cpu` (workers that a pool ends without
+    waiting are counted)."""
+    total = 0
+    for p in workers.process_tree(*roots):
+        total += workers.resident_kb(p)
+        if cpu is not None:
+            try:
                 with open(f"/proc/{p}/stat") as fh:
                     fields = fh.read().rsplit(")", 1)[1].split()
                 cpu[p] = (int(fields[11]) + int(fields[12])) / TICKS
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as fh:
-                    stack += [int(c) for c in fh.read().split()]
-        except (OSError, ValueError):
-            continue
+            except (OSError, ValueError, IndexError):
+                continue
     return total
 
 
@@ -81,22 +74,19 @@ def measure(name: str, commands: list[list[str]], cwd: Path, note: str = "", env
     """Run the commands one after another (as a script would) and measure them together, with
     the PDF worker services in `services` (their CPU time counted from the start)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak, started, sampled_cpu = 0, time.perf_counter(), 0.0
-    service_cpu: dict[int, float] = {}
-    for pid in _service_pids(services):
-        _tree_rss_kb(pid, service_cpu)
-    service_before = dict(service_cpu)
+    peak, started = 0, time.perf_counter()
+    cpu: dict[int, float] = {}  # every process seen: CPU seconds so far
+    _tree_rss_kb(_service_pids(services), cpu)
+    already = dict(cpu)  # what the kept services had used before this scenario
     for command in commands:
         proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 env={**os.environ, **(env or {})})
         done = threading.Event()
-        cpu: dict[int, float] = {}
 
         def sample():
             nonlocal peak
             while not done.is_set():
-                rss = _tree_rss_kb(proc.pid, cpu)
-                rss += sum(_tree_rss_kb(pid, service_cpu) for pid in _service_pids(services))
+                rss = _tree_rss_kb([proc.pid, *_service_pids(services)], cpu)
                 peak = max(peak, rss)
                 if samples is not None:
                     samples.append((time.perf_counter() - started, rss))
@@ -107,16 +97,14 @@ def measure(name: str, commands: list[list[str]], cwd: Path, note: str = "", env
         _, err = proc.communicate()
         done.set()
         sampler.join()
-        sampled_cpu += sum(cpu.values())
-    for pid in _service_pids(services):
-        _tree_rss_kb(pid, service_cpu)
-    sampled_cpu += sum(t - service_before.get(p, 0.0) for p, t in service_cpu.items())
         if proc.returncode != 0:
             raise RuntimeError(f"{name}: {' '.join(command)} failed: {err.decode()[-500:]}")
+    _tree_rss_kb(_service_pids(services), cpu)
+    sampled_cpu = sum(seconds - already.get(p, 0.0) for p, seconds in cpu.items())
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Figure(name, wall, max(cpu, sampled_cpu), peak / 1024, note)
+    waited = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Figure(name, wall, max(waited, sampled_cpu), peak / 1024, note)
 
 
 def document_render_seconds(proj: Path, lang: str, doc_id: str, times: int = 5) -> float:
@@ -243,6 +231,7 @@ def _scenarios(root, tmp, services, invoke, jobs_arg, packs, figures, say) -> No
         n = len(samples)
         early = max((rss for _, rss in samples[n // 10: n // 5]), default=0) / 1024
         late = max((rss for _, rss in samples[-n // 10:]), default=0) / 1024
+        fig.early_mb, fig.late_mb = early, late
         fig.note = f"peak tree RSS {early:.0f} MB at 10-20 % of the run, {late:.0f} MB in the last 10 %"
         figures.append(fig)
 

@@ -94,10 +94,10 @@ def translations(root: Path, lang: str, locale: str, source: bool, draft: bool =
     path = po_path(root / "locale", lang)
     catalog = read_catalog(path, root, locale)
     name = relative(path, root)
-    missing = [m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
-    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
-    problems = [Problem(name, f"message not translated: {mid!r}") for mid in missing]
-    problems += [Problem(name, f"message marked fuzzy (check and confirm it): {mid!r}") for mid in fuzzy]
+    missing = [m for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    fuzzy = [m for m in catalog if m.id and m.fuzzy]
+    problems = [Problem(name, f"message not translated: {m.id!r}", m.lineno) for m in missing]
+    problems += [Problem(name, f"message marked fuzzy (check and confirm it): {m.id!r}", m.lineno) for m in fuzzy]
     if problems and not draft:
         raise ProjectError(problems)
     buf = io.BytesIO()

@@ -408,20 +408,35 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def tree_memory_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants (Linux /proc)."""
-    total, stack = 0, [pid]
+def process_tree(*roots: int) -> set[int]:
+    """These processes and all their descendants, each once (Linux /proc)."""
+    seen, stack = set(), list(roots)
     while stack:
         p = stack.pop()
+        if p in seen:
+            continue
         try:
-            with open(f"/proc/{p}/status") as fh:
-                total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as fh:
                     stack += [int(c) for c in fh.read().split()]
         except (OSError, ValueError):
             continue
-    return total / 1024
+        seen.add(p)
+    return seen
+
+
+def resident_kb(pid: int) -> int:
+    """A process's resident memory (VmRSS) in kB; 0 once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def tree_memory_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants."""
+    return sum(resident_kb(p) for p in process_tree(pid)) / 1024
 
 
 def main(argv: list[str]) -> int:

@@ -453,13 +453,15 @@ def _(p):
 @case("catalog-untranslated-message")
 def _(p):
     replace(p, PO_FI, 'msgstr "Aika"', 'msgstr ""')
-    return Case(BUILD_FI, [f"{PO_FI}: message not translated: 'Time'"])
+    line = read(p, PO_FI).split("\n").index('msgid "Time"') + 1  # the message's own line
+    return Case(BUILD_FI, [f"{PO_FI}:{line}: message not translated: 'Time'"])
 
 
 @case("catalog-fuzzy-message")
 def _(p):
     replace(p, PO_FI, 'msgid "[date]"', '#, fuzzy\nmsgid "[date]"')
-    return Case(BUILD_FI, [f"{PO_FI}: message marked fuzzy", "[date]"])
+    line = read(p, PO_FI).split("\n").index('msgid "[date]"') + 1
+    return Case(BUILD_FI, [f"{PO_FI}:{line}: message marked fuzzy", "[date]"])
 
 
 @case("catalog-wrong-plural-forms-header")
