@@ -113,7 +113,8 @@ def test_an_untranslated_catalog_message_stops_the_build(project_copy, tmp_path)
     po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Aika"', 'msgstr ""'), encoding="utf-8")
     with pytest.raises(ProjectError) as exc:
         build(project_copy, tmp_path / "build", lang="fi")
-    assert "locale/fi/LC_MESSAGES/messages.po: message not translated: 'Time'" in str(exc.value)
+    line = po.read_text(encoding="utf-8").split("\n").index('msgid "Time"') + 1
+    assert f"locale/fi/LC_MESSAGES/messages.po:{line}: message not translated: 'Time'" in str(exc.value)
 
 
 def test_agenda_sections_must_match_the_sessions_items(project_copy, tmp_path):
