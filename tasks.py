@@ -49,7 +49,7 @@ def user_errors(fn):
 @task(help={
     "lang": "fi, en, nl or all (default: all)",
     "doc": "build one document, by id (default: every document)",
-    "jobs": "PDF worker processes (default: the number of cores)",
+    "jobs": "PDFs rendered at once (default: the number of cores, which is also how many PDF workers are kept)",
     "draft": "show the English where a translation is missing, with a draft mark on those pages",
 })
 @user_errors
@@ -69,6 +69,9 @@ def build(c, lang="all", doc=None, jobs=0, draft=False):
                      on_pdf=lambda key: progress.advance(bar))
     console.print(f"built {len(result.written)} files in {result.seconds:.1f} s; "
                   f"manifest lists {len(result.outputs)} outputs (build/manifest.json)")
+    if result.workers_kept_for:
+        console.print(f"[dim]PDF workers kept for later builds ({result.workers_kept_for / 60:g} min idle; "
+                      "invoke workers --stop)[/dim]", soft_wrap=True)
 
 
 @task(help={
@@ -94,7 +97,7 @@ def check(c, lang="all", format="text"):
     "all": "make a pack for every municipality file",
     "lang": "only this language (default: every language of the municipality)",
     "draft": "make the pack even if check finds errors, with a draft mark on every page",
-    "jobs": "PDF worker processes (default: the number of cores)",
+    "jobs": "PDFs rendered at once (default: the number of cores, which is also how many PDF workers are kept)",
 })
 @user_errors
 def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=0):
@@ -124,7 +127,7 @@ def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=0):
 
 
 @task(help={"packs": "how many generated municipality packs to time (0 to skip; default 300)",
-            "jobs": "PDF worker processes (default: the number of cores)"})
+            "jobs": "PDFs rendered at once (default: the number of cores, which is also how many PDF workers are kept)"})
 def bench(c, packs=300, jobs=0):
     """Time builds, rebuilds, check and packs against the weasyprint command; writes build/bench.json."""
     from rich.console import Console

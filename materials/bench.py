@@ -33,6 +33,7 @@ class Figure:
     cpu: float
     peak_mb: float
     note: str = ""
+    processes: int = 0  # distinct processes measured (the build's, the kept workers')
     early_mb: float = 0.0  # for packs: peak at 10-20 % of the run
     late_mb: float = 0.0  # and in its last 10 %
 
@@ -104,7 +105,7 @@ def measure(name: str, commands: list[list[str]], cwd: Path, note: str = "", env
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     waited = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Figure(name, wall, max(waited, sampled_cpu), peak / 1024, note)
+    return Figure(name, wall, max(waited, sampled_cpu), peak / 1024, note, processes=len(cpu))
 
 
 def document_render_seconds(proj: Path, lang: str, doc_id: str, times: int = 5) -> float:

@@ -29,6 +29,7 @@ class BuildResult:
     outputs: list[Entry] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    workers_kept_for: float = 0.0  # this build started the PDF workers kept for later builds
 
 
 def load(project: Project, langs: list[str], draft: bool = False):
@@ -140,6 +141,7 @@ def render(project: Project, out: Output, stale: dict, result: BuildResult, jobs
         if documents:
             pdf_renderer.start()  # the workers load WeasyPrint while the HTML is rendered
         _render(project, out, stale, result, on_pdf, on_start, draft, langs, pdf_renderer)
+    result.workers_kept_for = pdf_renderer.kept_for
 
 
 def _render(project, out, stale, result, on_pdf, on_start, draft, langs, pdf_renderer) -> None:

@@ -209,6 +209,7 @@ class PdfRenderer:
         self.connection = None
         self._connecting: threading.Thread | None = None
         self.seconds: dict[str, float] = {}  # each PDF's rendering time, as its worker measured it
+        self.kept_for = 0.0  # when this run started the kept workers: how long they wait idle
 
     def __enter__(self) -> "PdfRenderer":
         return self
@@ -228,7 +229,7 @@ class PdfRenderer:
                 from . import workers
 
                 def reach():
-                    self.connection = workers.connect_or_start()
+                    self.connection = workers.connect_or_start(on_start=lambda idle: setattr(self, "kept_for", idle))
 
                 self._connecting = threading.Thread(target=reach, daemon=True)
                 self._connecting.start()

@@ -139,8 +139,9 @@ def connect(where: Path, name: str) -> Connection | None:
         return None
 
 
-def connect_or_start(workers: int | None = None) -> Connection | None:
-    """Connect to this code's service, starting it if none runs; None if that cannot be done."""
+def connect_or_start(workers: int | None = None, on_start=None) -> Connection | None:
+    """Connect to this code's service, starting it if none runs (then `on_start(idle seconds)`
+    is called); None if that cannot be done."""
     idle = idle_seconds()
     where = folder()
     if not idle or where is None:
@@ -164,6 +165,8 @@ def connect_or_start(workers: int | None = None) -> Connection | None:
                 )
                 if started.returncode == 0:
                     conn = connect(where, name)
+                    if conn is not None and on_start:
+                        on_start(idle)
         return conn
     except (OSError, subprocess.SubprocessError):
         return None

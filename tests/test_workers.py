@@ -82,7 +82,8 @@ def reference(root, tmp_path_factory):
 
 def test_later_builds_use_the_running_service_and_get_the_same_bytes(root, tmp_path, folder, reference):
     proj = copy_project(root, tmp_path / "proj")
-    invoke(proj, folder, "build", "--lang", "fi")
+    r = invoke(proj, folder, "build", "--lang", "fi")
+    assert "PDF workers kept for later builds (10 min idle; invoke workers --stop)" in r.stderr
     first = services(folder)
     assert len(first) == 1, "the first build starts one service"
     (name, st), = first.items()
@@ -93,7 +94,8 @@ def test_later_builds_use_the_running_service_and_get_the_same_bytes(root, tmp_p
 
     programme = proj / "content" / "fi" / "programme.md"
     programme.write_text(programme.read_text(encoding="utf-8") + "\nLisätty kappale.\n", encoding="utf-8")
-    invoke(proj, folder, "build", "--lang", "fi")
+    r = invoke(proj, folder, "build", "--lang", "fi")
+    assert "PDF workers kept" not in r.stderr
     again = services(folder)
     assert again.keys() == first.keys() and again[name].pid == st.pid, "the same service served the rebuild"
     assert again[name].documents == 10, "exactly the edited document was rendered"
