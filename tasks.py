@@ -182,6 +182,8 @@ def workers(c, stop=False):
         print(f"the PDF workers are not kept between builds ({service.ENV_IDLE}=0)")
     elif where is None:
         print("the PDF workers are not kept between builds: their folder is missing or others may open it")
+    for name, reason in service.failures(where).items():
+        print(f"{name} could not start the last time, so builds render on their own: {reason}")
     found = service.running(where)
     if not found:
         print("no PDF workers running; the next build starts them")

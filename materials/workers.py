@@ -163,10 +163,15 @@ def connect_or_start(workers: int | None = None, on_start=None) -> Connection | 
                     stdin=subprocess.DEVNULL, capture_output=True, timeout=START_TIMEOUT, cwd="/",
                     env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE.parent), os.environ.get("PYTHONPATH")]))},
                 )
+                failed = where / f"{name}.failed"
                 if started.returncode == 0:
+                    failed.unlink(missing_ok=True)
                     conn = connect(where, name)
                     if conn is not None and on_start:
                         on_start(idle)
+                else:  # kept for `invoke workers`, which shows why builds render on their own
+                    failed.write_text(started.stderr.decode(errors="replace").strip() or "exit status "
+                                      f"{started.returncode}", encoding="utf-8")
         return conn
     except (OSError, subprocess.SubprocessError):
         return None
@@ -365,6 +370,18 @@ def running(where: Path | None = None) -> list[tuple[str, Status | None]]:
     where = where or folder(create=False)
     pid_files = sorted(where.glob("pdf-*.pid")) if where else []
     return [(p.stem, _ask(where, p.stem, ("status",))) for p in pid_files]
+
+
+def failures(where: Path | None = None) -> dict[str, str]:
+    """Services that could not start the last time a build tried, with the reason."""
+    where = where or folder(create=False)
+    found = {}
+    for path in sorted(where.glob("pdf-*.failed")) if where else []:
+        try:
+            found[path.stem] = path.read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+    return found
 
 
 def stop(where: Path | None = None, timeout: float = 30.0) -> list[int]:

@@ -249,3 +249,23 @@ def test_a_builds_own_workers_end_with_a_build_killed_outright(root, tmp_path, f
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
     assert wait_group_gone(p.pid) == []
+
+
+def test_a_service_that_cannot_start_leaves_the_build_to_render_on_its_own(root, tmp_path, folder, reference,
+                                                                           monkeypatch):
+    """Something in the way of the socket: the build still succeeds, with the same bytes, and
+    `invoke workers` says why no service runs."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # as the build sets it
+    name = workers.service_name()
+    (folder / f"{name}.sock").mkdir()
+    proj = copy_project(root, tmp_path / "proj")
+    r = invoke(proj, folder, "build", "--lang", "fi")
+    assert "PDF workers kept" not in r.stderr and services(folder) == {}
+    assert pdfs(proj / "build") == pdfs(reference / "build")
+    listing = invoke(proj, folder, "workers").stdout
+    assert f"{name} could not start the last time" in listing and "IsADirectoryError" in listing
+    # Once the way is clear, the next build starts it and the reason is gone.
+    (folder / f"{name}.sock").rmdir()
+    shutil.rmtree(proj / "build")
+    invoke(proj, folder, "build", "--lang", "fi", "--doc", "programme")
+    assert list(services(folder)) == [name] and workers.failures(folder) == {}
