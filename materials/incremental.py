@@ -19,6 +19,14 @@ PACKAGE = Path(__file__).parent
 TEMPLATE_REFS = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 
 
+def code_hash() -> str:
+    """The code's own version: every module of the package, by content."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(PACKAGE.glob("*.py")):
+        h.update(path.name.encode() + hashlib.sha256(path.read_bytes()).hexdigest().encode())
+    return h.hexdigest()
+
+
 class Inputs:
     """Hashes of input files, each read once per build."""
 
@@ -38,12 +46,8 @@ class Inputs:
         return self.hashes[path]
 
     def code(self) -> str:
-        """The code's own version: every module of the package."""
         if self._code is None:
-            h = hashlib.sha256(__version__.encode())
-            for path in sorted(PACKAGE.glob("*.py")):
-                h.update(path.name.encode() + self.file(path).encode())
-            self._code = h.hexdigest()
+            self._code = code_hash()
         return self._code
 
     def fonts(self) -> str:

@@ -89,9 +89,9 @@ def folder(create: bool = True) -> Path | None:
 def service_name() -> str:
     """The hash of what a service's PDFs depend on besides the job: this package's code, the
     rendering libraries (path, size and time of each), the interpreter and ENV_KEYS."""
-    h = hashlib.sha256(os.path.realpath(sys.executable).encode() + sys.version.encode())
-    for path in sorted(PACKAGE.glob("*.py")):
-        h.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    from .incremental import code_hash
+
+    h = hashlib.sha256(os.path.realpath(sys.executable).encode() + sys.version.encode() + code_hash().encode())
     for name in LIBRARIES:
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec and spec.origin else ""
