@@ -49,7 +49,7 @@ def user_errors(fn):
 @task(help={
     "lang": "fi, en, nl or all (default: all)",
     "doc": "build one document, by id (default: every document)",
-    "jobs": "PDFs rendered at once (default: the number of cores, which is also how many PDF workers are kept)",
+    "jobs": "PDFs rendered at once (default: the number of cores)",
     "draft": "show the English where a translation is missing, with a draft mark on those pages",
 })
 @user_errors
@@ -69,9 +69,6 @@ def build(c, lang="all", doc=None, jobs=0, draft=False):
                      on_pdf=lambda key: progress.advance(bar))
     console.print(f"built {len(result.written)} files in {result.seconds:.1f} s; "
                   f"manifest lists {len(result.outputs)} outputs (build/manifest.json)")
-    if result.workers_kept_for:
-        console.print(f"[dim]PDF workers kept for later builds ({result.workers_kept_for / 60:g} min idle; "
-                      "invoke workers --stop)[/dim]", soft_wrap=True)
 
 
 @task(help={
@@ -81,8 +78,8 @@ def build(c, lang="all", doc=None, jobs=0, draft=False):
 @user_errors
 def check(c, lang="all", format="text"):
     """Check translations against the English source; exit 1 on any error."""
-    from materials.check import check as run
-    from materials.report import print_report
+    from materials.rules.checks import check as run
+    from materials.translators.report import print_report
 
     if format not in ("text", "json"):
         raise Exit("error: --format must be text or json", code=1)
@@ -97,7 +94,7 @@ def check(c, lang="all", format="text"):
     "all": "make a pack for every municipality file",
     "lang": "only this language (default: every language of the municipality)",
     "draft": "make the pack even if check finds errors, with a draft mark on every page",
-    "jobs": "PDFs rendered at once (default: the number of cores, which is also how many PDF workers are kept)",
+    "jobs": "PDFs rendered at once (default: the number of cores)",
 })
 @user_errors
 def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=0):
@@ -106,7 +103,7 @@ def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=0):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from materials.pack import pack as run
+    from materials.packs.pack import pack as run
 
     console = Console(stderr=True)
     rows = []
@@ -127,23 +124,26 @@ def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=0):
 
 
 @task(help={"packs": "how many generated municipality packs to time (0 to skip; default 300)",
-            "jobs": "PDFs rendered at once (default: the number of cores, which is also how many PDF workers are kept)"})
-def bench(c, packs=300, jobs=0):
-    """Time builds, rebuilds, check and packs against the weasyprint command; writes build/bench.json."""
+            "jobs": "PDFs rendered at once (default: the number of cores)",
+            "runs": "runs of each scenario, interleaved; the table shows their median (default 5)",
+            "quick": "a short run of about a minute: 3 runs, no packs"})
+def bench(c, packs=300, jobs=0, runs=5, quick=False):
+    """Time builds, rebuilds, serve, check and packs against the weasyprint command; build/bench.json."""
     from rich.console import Console
 
-    from materials.bench import bench as run, report
+    from materials.dev.bench import bench as run, report
 
     console = Console()
-    report(run(ROOT, int(packs), jobs or None, console), ROOT / "build", console)
+    packs, runs = (0, 3) if quick else (int(packs), int(runs))
+    report(run(ROOT, packs, int(jobs) or None, console, runs=runs), ROOT / "build", console)
 
 
 @task(help={"lang": "fi, en, nl or all (default: all)", "doc": "one document id (default: every document)"})
 @user_errors
 def preview(c, lang="all", doc=None):
     """Picture every PDF page; one contact sheet per language in build/preview/."""
-    from materials.preview import preview as run
-    from materials.project import load_project
+    from materials.dev.preview import preview as run
+    from materials.sources.project import load_project
 
     project = load_project(ROOT)
     for sheet in run(ROOT, project.select_languages(lang), project.select_documents(doc)):
@@ -154,48 +154,12 @@ def preview(c, lang="all", doc=None):
 @user_errors
 def serve(c, lang="all", port=8000):
     """Serve build/ on localhost and rebuild whenever content, a template or a catalog is saved."""
-    from materials.serve import serve as run
+    from materials.dev.serve import serve as run
 
     try:
         run(ROOT, lang, int(port), say=lambda m: print(m, flush=True))
     except KeyboardInterrupt:
         pass
-
-
-@task(help={"stop": "stop them (the next build starts them again)"})
-@user_errors
-def workers(c, stop=False):
-    """Show the PDF workers kept warm between builds (they stop by themselves when idle)."""
-    import time
-
-    from rich.console import Console
-    from rich.table import Table
-
-    from materials import workers as service
-
-    where = service.folder(create=False)
-    if stop:
-        stopped = service.stop(where)
-        print(f"stopped {len(stopped)} PDF worker service(s)" + (f" (pid {', '.join(map(str, stopped))})" if stopped else ""))
-        return
-    if not service.idle_seconds():
-        print(f"the PDF workers are not kept between builds ({service.ENV_IDLE}=0)")
-    elif where is None:
-        print("the PDF workers are not kept between builds: their folder is missing or others may open it")
-    for name, reason in service.failures(where).items():
-        print(f"{name} could not start the last time, so builds render on their own: {reason}")
-    found = service.running(where)
-    if not found:
-        print("no PDF workers running; the next build starts them")
-        return
-    table = Table("service", "pid", "workers", "PDFs", "memory", "up", "idle", "stops after idle", title="PDF workers")
-    for name, st in found:
-        if st is None:
-            table.add_row(name, "-", "-", "-", "-", "-", "-", "not answering (left over)")
-            continue
-        table.add_row(name, str(st.pid), str(st.workers), str(st.documents), f"{service.tree_memory_mb(st.pid):.0f} MB",
-                      f"{time.time() - st.started:.0f} s", f"{st.idle_for:.0f} s", f"{st.idle_limit:.0f} s")
-    Console().print(table)
 
 
 @task
@@ -212,7 +176,7 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
-ns = Collection(build, check, pack, preview, serve, workers, bench, clean, test)
+ns = Collection(build, check, pack, preview, serve, bench, clean, test)
 
 
 # -- i18n: the translator's catalog workflow (Babel's API, in-process) -------------------------
@@ -221,7 +185,7 @@ ns = Collection(build, check, pack, preview, serve, workers, bench, clean, test)
 @user_errors
 def extract(c):
     """Extract template strings into locale/messages.pot."""
-    from materials import catalogs
+    from materials.sources import catalogs
 
     catalog = catalogs.extract()
     catalogs.write_catalog(catalog, catalogs.pot_path(ROOT / "locale"))
@@ -232,8 +196,8 @@ def extract(c):
 @user_errors
 def update(c, lang="all"):
     """Merge locale/messages.pot into each language's messages.po."""
-    from materials import catalogs
-    from materials.project import load_project
+    from materials.sources import catalogs
+    from materials.sources.project import load_project
 
     project = load_project(ROOT)
     langs = [l for l in project.select_languages(lang) if l != project.source_language]
@@ -246,8 +210,8 @@ def update(c, lang="all"):
 @user_errors
 def compile_(c, lang="all"):
     """Compile each messages.po into messages.mo (the build also compiles in memory)."""
-    from materials import catalogs
-    from materials.project import load_project
+    from materials.sources import catalogs
+    from materials.sources.project import load_project
 
     project = load_project(ROOT)
     langs = [l for l in project.select_languages(lang) if l != project.source_language]
@@ -260,7 +224,7 @@ def compile_(c, lang="all"):
 @user_errors
 def stamp(c, lang, doc=None):
     """Confirm a translation is up to date with the current English source."""
-    from materials.translation import stamp_translation
+    from materials.translators.translation import stamp_translation
 
     for doc_id, sections in stamp_translation(ROOT, lang, doc):
         print(f"locale/stamps/{lang}/{doc_id}.json: {sections} sections confirmed")
@@ -270,7 +234,7 @@ def stamp(c, lang, doc=None):
 @user_errors
 def status(c, lang="all"):
     """Show how far each translation is; writes the dashboard build/status.html."""
-    from materials.status import status as run
+    from materials.translators.status import status as run
 
     run(ROOT, lang)
 
@@ -279,7 +243,7 @@ def status(c, lang="all"):
 @user_errors
 def new_language(c, lang):
     """Add a language: registered in project.yaml, a catalog and content skeletons."""
-    from materials.translation import new_language as run
+    from materials.translators.translation import new_language as run
 
     for path in run(ROOT, lang):
         print(path)

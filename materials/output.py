@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import Problem, ProjectError, relative
+from materials.errors import Problem, ProjectError, relative
 
 MANIFEST = "manifest.json"
 KEYS = ".state/keys.json"

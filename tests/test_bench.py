@@ -8,7 +8,7 @@ import json
 import os
 
 from materials import workers
-from materials.bench import bench, report
+from materials.dev.bench import bench, report
 
 
 def test_bench_measures_every_scenario_and_reports_the_targets(root, tmp_path, pdf_workers):

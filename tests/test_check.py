@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from materials.check import Checker, check
-from materials.content import ContentFile, Section, read_content
-from materials.glossary import contains_term, load_glossary
-from materials.project import load_project
+from materials.rules.checks import Checker, check
+from materials.sources.content import ContentFile, Section, read_content
+from materials.sources.glossary import contains_term, load_glossary
+from materials.sources.project import load_project
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -102,7 +102,7 @@ def test_outdated_shows_the_source_change_as_a_diff_until_stamped(tree):
     assert "-" in diff and "+" in diff and "usually takes the lead" in diff
     assert re.search(r"^\+.*usually", diff, re.M) and re.search(r"^-.*Social Development takes", diff, re.M)
     # The translator updates the Finnish text and confirms it: fi is current again, nl is not.
-    from materials.translation import stamp_translation
+    from materials.translators.translation import stamp_translation
 
     stamp_translation(tree, "fi", "programme")
     report = check(tree)
@@ -129,13 +129,13 @@ def test_a_moved_section_is_not_a_missing_one(tree):
     ("en", "bridge builder", "two bridge builders"),
 ])
 def test_glossary_terms_match_inflected_forms(lang, term, text):
-    from materials.glossary import tokens
+    from materials.sources.glossary import tokens
 
     assert contains_term(tokens(text), term, lang)
 
 
 def test_glossary_is_not_fooled_by_words_apart():
-    from materials.glossary import tokens
+    from materials.sources.glossary import tokens
 
     assert not contains_term(tokens("In the framework's view, polarisation is a construct"), "Polarisation Framework", "en")
 

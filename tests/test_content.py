@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from materials.build import build
-from materials.content import read_content, split_notes
+from materials.sources.content import read_content, split_notes
 from materials.errors import ProjectError
 
 GOOD = "---\ntitle: A title\nsummary: One sentence.\n---\n\nIntro.\n\n## First {#first}\n\nText.\n"

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from materials.formatting import Formatter
-from materials.render import page_label_css
+from materials.render.formatting import Formatter
+from materials.render.html import page_label_css
 
 
 @pytest.mark.parametrize("locale, hours, mixed, number, time_range, date", [

@@ -19,12 +19,12 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from materials import catalogs
-from materials.check import Report, check
-from materials.content import INTRO, SECTION_ID, read_content
+from materials.sources import catalogs
+from materials.rules.checks import Report, check
+from materials.sources.content import INTRO, SECTION_ID, read_content
 from materials.errors import ProjectError
-from materials.municipality import MunicipalityFile, load_municipality, validate
-from materials.project import load_project
+from materials.sources.municipality import MunicipalityFile, load_municipality, validate
+from materials.sources.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

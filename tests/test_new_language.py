@@ -11,9 +11,9 @@ import yaml
 from pypdf import PdfReader
 
 from materials.build import build
-from materials.check import check
+from materials.rules.checks import check
 from materials.errors import ProjectError
-from materials.translation import new_language
+from materials.translators.translation import new_language
 
 
 @pytest.fixture(scope="module")

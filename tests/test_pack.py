@@ -16,9 +16,9 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from materials.errors import ProjectError
-from materials.municipality import load_municipality
-from materials.pack import pack
-from materials.project import load_project
+from materials.sources.municipality import load_municipality
+from materials.packs.pack import pack
+from materials.sources.project import load_project
 
 
 @pytest.fixture(scope="module")

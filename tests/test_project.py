@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from materials.errors import ProjectError
-from materials.project import load_project
+from materials.sources.project import load_project
 
 
 def test_agenda_items_add_up_to_each_sessions_length(project):

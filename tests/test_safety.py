@@ -428,7 +428,7 @@ def no_network(monkeypatch):
 def test_the_fetcher_allows_data_and_project_files_only(tmp_path, listener, no_network):
     from weasyprint.urls import FatalURLFetchingError
 
-    from materials.pdf import make_fetcher
+    from materials.render.pdf import make_fetcher
 
     root = tmp_path / "project" / "content"
     root.mkdir(parents=True)
@@ -511,14 +511,14 @@ def test_pack_entries_are_plain_relative_names(packs):
     "./evil.txt",
 ])
 def test_deterministic_zip_refuses_an_unsafe_name(name):
-    from materials.pack import deterministic_zip
+    from materials.packs.pack import deterministic_zip
 
     with pytest.raises(ValueError, match="unsafe zip entry name"):
         deterministic_zip({"pack/index.html": b"ok", name: b"evil"})
 
 
 def test_deterministic_zip_keeps_safe_names():
-    from materials.pack import deterministic_zip
+    from materials.packs.pack import deterministic_zip
 
     data = deterministic_zip({"pack/index.html": b"ok", "pack/calendar/a-b_c.1.ics": b"x"})
     with zipfile.ZipFile(io.BytesIO(data)) as zf:

@@ -13,8 +13,8 @@ import pytest
 from rich.console import Console
 
 from materials.errors import ProjectError
-from materials.project import load_project
-from materials.status import collect, status
+from materials.sources.project import load_project
+from materials.translators.status import collect, status
 
 
 @pytest.fixture

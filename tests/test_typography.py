@@ -8,9 +8,9 @@ from html import unescape
 import pytest
 from pypdf import PdfReader
 
-from materials.catalogs import translations
-from materials.render import Renderer
-from materials.typography import SOFT_HYPHEN, for_print, hyphenate, nbsp
+from materials.sources.catalogs import translations
+from materials.render.html import Renderer
+from materials.render.typography import SOFT_HYPHEN, for_print, hyphenate, nbsp
 
 
 def breaks(text: str) -> str:

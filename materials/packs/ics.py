@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from .context import EventPlace
+from materials.sources.municipality import EventPlace
 
 PRODID = "-//Inside Polarisation//Polarisation Framework materials//EN"
 

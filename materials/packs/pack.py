@@ -14,19 +14,21 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import catalogs
-from .fonts import font_files
-from .check import check
-from .content import ContentFile, read_content
-from .context import EventPlace, event
-from .errors import ProjectError
-from .ics import session_calendar
-from .municipality import MunicipalityFile, list_slugs, load_municipality
-from .output import BuildLock, sha256, write_atomic
-from .pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
-from .project import Project, load_project
-from .render import SESSION_NAMES, N_, Page, Renderer
-from .typography import for_print
+from materials.sources import catalogs
+from materials.render.fonts import font_files
+from materials.rules.checks import check
+from materials.sources.content import ContentFile, read_content
+from materials.render.context import event
+from materials.sources.municipality import EventPlace
+from materials.errors import ProjectError
+from materials.packs.ics import session_calendar
+from materials.sources.municipality import MunicipalityFile, list_slugs, load_municipality
+from materials.output import BuildLock, sha256, write_atomic
+from materials.render.pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
+from materials.sources.project import Project, load_project
+from materials.render.html import SESSION_NAMES, Page, Renderer
+from materials.sources.catalogs import N_
+from materials.render.typography import for_print
 
 SHARED_KINDS = ("programme", "handout")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip

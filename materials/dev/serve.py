@@ -9,9 +9,9 @@ import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .build import build
-from .errors import ProjectError
-from .project import load_project
+from materials.build import build
+from materials.errors import ProjectError
+from materials.sources.project import load_project
 
 
 def watched_files(root: Path) -> dict[Path, int]:

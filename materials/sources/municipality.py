@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .context import EventPlace, Municipality
-from .errors import Problem, ProjectError, relative, shown
-from .project import Project
+from materials.errors import Problem, ProjectError, relative, shown
+from materials.sources.project import Project
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
@@ -24,6 +23,26 @@ DEPARTMENTS = ("public-order-and-safety", "social-development")
 COUNTRIES = {"NL": "Europe/Amsterdam", "BE": "Europe/Brussels", "FI": "Europe/Helsinki"}
 KEYS = {"name", "country", "languages", "department", "contact", "introductory_meeting",
         "training_groups", "intervision_meetings", "rsvp_deadline"}
+
+
+@dataclass(frozen=True)
+class EventPlace:
+    """Where and when a session happens, as given by a municipality (or None for a plain build)."""
+
+    date: dt.date
+    start: dt.time
+    venue: str
+    address: str = ""
+
+
+@dataclass
+class Municipality:
+    """The data a pack adds; a plain build uses `placeholders()` instead."""
+
+    name: str
+    contact: dict
+    rsvp_deadline: dt.date | None
+    places: dict[str, EventPlace] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,22 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.support import NullTranslations, Translations
 
-from .errors import Problem, ProjectError, relative
+from materials.errors import Problem, ProjectError, relative
 
 DOMAIN = "messages"
-PACKAGE = Path(__file__).parent
+PACKAGE = Path(__file__).resolve().parent.parent  # materials/
 # What to extract from: the shared templates and the package's own Python (placeholders, footer).
-METHOD_MAP = [("templates/**.html", "jinja2"), ("**.py", "python")]
-OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true", "trimmed": "true"}}
+METHOD_MAP = [("render/templates/**.html", "jinja2"), ("**.py", "python")]
+OPTIONS = {"render/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true", "trimmed": "true"}}
 HEADER = """\
 # Template strings of the Polarisation Framework materials ({lang}).
 # Generated from locale/messages.pot by `invoke i18n.update`; translate msgstr only."""
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated where it is used."""
+    return message
 
 
 def pot_path(locale_dir: Path) -> Path:

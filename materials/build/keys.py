@@ -12,18 +12,19 @@ import hashlib
 import re
 from pathlib import Path
 
-from . import __version__
-from .fonts import font_paths
+from materials import __version__
+from materials.render.fonts import font_paths
 
-PACKAGE = Path(__file__).parent
+PACKAGE = Path(__file__).resolve().parent.parent  # materials/
 TEMPLATE_REFS = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 
 
 def code_hash() -> str:
     """The code's own version: every module of the package, by content."""
     h = hashlib.sha256(__version__.encode())
-    for path in sorted(PACKAGE.glob("*.py")):
-        h.update(path.name.encode() + hashlib.sha256(path.read_bytes()).hexdigest().encode())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(PACKAGE).as_posix()
+        h.update(name.encode() + hashlib.sha256(path.read_bytes()).hexdigest().encode())
     return h.hexdigest()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from .errors import ProjectError
+from materials.errors import ProjectError
 
 FONT_PACKAGES = {"font_source_sans_pro": "SourceSansPro", "font_source_serif_pro": "SourceSerifPro"}
 WEIGHTS = ("Regular", "It", "Semibold", "Bold")

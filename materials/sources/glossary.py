@@ -16,7 +16,7 @@ from pathlib import Path
 import snowballstemmer
 import yaml
 
-from .errors import Problem, ProjectError, relative
+from materials.errors import Problem, ProjectError, relative
 
 STEMMERS = {"en": "english", "fi": "finnish", "nl": "dutch", "sv": "swedish", "de": "german", "fr": "french"}
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)

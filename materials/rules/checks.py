@@ -18,11 +18,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.checkers import python_format
 from babel.messages.catalog import TranslationError
 
-from . import catalogs, stamps
-from .content import INTRO, ContentFile, Section, read_content
-from .errors import ProjectError, relative
-from .glossary import Glossary, contains_term, load_glossary, tokens
-from .project import Project, load_project
+from materials.sources import catalogs, stamps
+from materials.sources.content import INTRO, ContentFile, Section, read_content
+from materials.errors import ProjectError, relative
+from materials.sources.glossary import Glossary, contains_term, load_glossary, tokens
+from materials.sources.project import Project, load_project
 
 # code -> what kind of problem it is (every finding of these codes is an error: it stops a pack)
 CODES = (

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from .content import INTRO, ContentFile
-from .output import write_atomic
+from materials.sources.content import INTRO, ContentFile
+from materials.output import write_atomic
 
 META = "front-matter"
 

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem, ProjectError
+from materials.errors import Problem, ProjectError
 
 
 @dataclass(frozen=True)
@@ -197,88 +197,41 @@ def new_pool(workers: int) -> ProcessPoolExecutor:
 
 
 class PdfRenderer:
-    """Renders PDFs for one build or pack run (use it as a context manager): through the warm
-    service of workers.py when it can be reached or started, else in a pool of its own."""
+    """Renders the PDFs of one command (use it as a context manager): a pool of worker processes
+    that lives exactly as long as the command. `start()` early, so the workers import WeasyPrint
+    while the HTML is rendered; `invoke serve` keeps one renderer for its whole run."""
 
-    def __init__(self, workers: int | None = None, service: bool = True):
-        # Fixed timestamps: the same inputs give the same PDF bytes.
-        os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    def __init__(self, workers: int | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.use_service = service
         self.pool: ProcessPoolExecutor | None = None
-        self.connection = None
-        self._connecting: threading.Thread | None = None
-        self.seconds: dict[str, float] = {}  # each PDF's rendering time, as its worker measured it
-        self.kept_for = 0.0  # when this run started the kept workers: how long they wait idle
 
     def __enter__(self) -> "PdfRenderer":
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._connecting is not None:
-            self._connecting.join()
-        if self.connection is not None:
-            self.connection.close()
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
     def start(self) -> "PdfRenderer":
-        """Reach the service (or start the workers) now, while the HTML is being rendered."""
-        if self.use_service:
-            if self._connecting is None and self.connection is None:
-                from . import workers
-
-                def reach():
-                    self.connection = workers.connect_or_start(on_start=lambda idle: setattr(self, "kept_for", idle))
-
-                self._connecting = threading.Thread(target=reach, daemon=True)
-                self._connecting.start()
-        elif self.pool is None:
+        if self.pool is None:
             self.pool = new_pool(self.workers)
         return self
 
-    def _service(self):
-        self.start()
-        if self._connecting is not None:
-            self._connecting.join()
-            self._connecting = None
-        if self.connection is None:
-            self.use_service = False  # this run renders on its own from now on
-        return self.connection
-
     def render(self, jobs: list[PdfJob], on_done=None) -> dict[str, bytes]:
-        """Render every job; `on_done(key)` is called as each PDF is ready."""
+        """Render every job; `on_done(key)` is called as each PDF is ready. A document that
+        asked for a file outside the project is reported, with every other such document."""
         results: dict[str, bytes] = {}
-        answered: set[str] = set()
-        refused: dict[str, str] = {}
-
-        def done(key, data, seconds=None):
-            answered.add(key)
-            if isinstance(data, str):
-                refused[key] = data
-                return
-            results[key] = data
-            if seconds is not None:
-                self.seconds[key] = seconds
-            if on_done:
-                on_done(key)
-
+        refused: list[Problem] = []
         if not jobs:
             return results
-        connection = self._service() if self.use_service else None
-        if connection is not None:
-            from . import workers
-
-            try:
-                workers.render(connection, jobs, self.workers, done)
-            except workers.ServiceLost:
-                # The service went away: what is left is rendered here, as without a service.
-                connection.close()
-                self.connection, self.use_service = None, False
-        remaining = [job for job in jobs if job.key not in answered]
-        if remaining:
-            for key, data in self.start().pool.map(render_pdf, remaining):
-                done(key, data)
+        for key, data in self.start().pool.map(render_pdf, jobs):
+            if isinstance(data, str):
+                refused.append(Problem("", data))
+                continue
+            results[key] = data
+            if on_done:
+                on_done(key)
         if refused:
-            raise ProjectError([Problem("", refused[job.key]) for job in jobs if job.key in refused])
+            raise ProjectError(refused)
         return results

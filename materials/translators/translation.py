@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import stamps
-from .content import read_content
-from .errors import ProjectError
-from .output import write_atomic
-from .project import load_project
+from materials.sources import stamps
+from materials.sources.content import read_content
+from materials.errors import ProjectError
+from materials.output import write_atomic
+from materials.sources.project import load_project
 
 
 def stamp_translation(root: Path, lang: str, doc: str | None = None) -> list[tuple[str, int]]:
@@ -43,7 +43,7 @@ def new_language(root: Path, lang: str) -> list[str]:
     from babel import Locale, UnknownLocaleError
     from babel.core import get_global
 
-    from . import catalogs
+    from materials.sources import catalogs
 
     project = load_project(root)
     if not re.fullmatch(r"[a-z]{2,3}", lang or ""):

@@ -10,8 +10,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ProjectError
-from .output import write_atomic
+from materials.errors import ProjectError
+from materials.output import write_atomic
 
 COLUMNS = 8
 DPI = 40

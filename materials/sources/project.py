@@ -14,8 +14,11 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, ProjectError, shown
+from materials.errors import Problem, ProjectError, shown
 
+# The package's own templates and styles (a project may bring its own templates/ and static/).
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "render" / "templates"
+PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "render" / "static"
 KINDS = ("programme", "agenda", "handout", "invitation")
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANG = re.compile(r"^[a-z]{2,3}$")
@@ -75,12 +78,12 @@ class Project:
     def templates_dir(self) -> Path:
         """The shared templates: the package's, unless the project has its own templates/."""
         own = self.root / "templates"
-        return own if own.is_dir() else Path(__file__).parent / "templates"
+        return own if own.is_dir() else PACKAGE_TEMPLATES
 
     @property
     def static_dir(self) -> Path:
         own = self.root / "static"
-        return own if own.is_dir() else Path(__file__).parent / "static"
+        return own if own.is_dir() else PACKAGE_STATIC
 
     @property
     def source_language(self) -> str:

@@ -17,12 +17,14 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from .content import INTRO, ContentFile, Section, notes_line, split_notes
-from .context import Municipality, N_, document_context
-from .errors import Problem, ProjectError, relative
-from .formatting import Formatter
-from .project import Document, Project
-from .typography import nbsp, smarty_substitutions, text_nodes
+from materials.sources.content import INTRO, ContentFile, Section, notes_line, split_notes
+from materials.render.context import document_context
+from materials.sources.catalogs import N_
+from materials.sources.municipality import Municipality
+from materials.errors import Problem, ProjectError, relative
+from materials.render.formatting import Formatter
+from materials.sources.project import Document, Project
+from materials.render.typography import nbsp, smarty_substitutions, text_nodes
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
 IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")

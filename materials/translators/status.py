@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import catalogs, stamps
-from .content import ContentFile, read_content
-from .errors import ProjectError, relative
-from .output import write_atomic
-from .project import Project, load_project
+from materials.sources import catalogs, stamps
+from materials.sources.content import ContentFile, read_content
+from materials.errors import ProjectError, relative
+from materials.output import write_atomic
+from materials.sources.project import Project, load_project
 
 CURRENT, OUTDATED, MISSING = "current", "outdated", "missing"
 

@@ -10,13 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .formatting import Formatter, add_minutes
-from .project import Project, Session
-
-
-def N_(message: str) -> str:
-    """Marks a string for extraction; it is translated where it is used."""
-    return message
+from materials.render.formatting import Formatter, add_minutes
+from materials.sources.catalogs import N_
+from materials.sources.municipality import EventPlace, Municipality
+from materials.sources.project import Project, Session
 
 
 PLACEHOLDERS = {
@@ -54,26 +51,6 @@ class Event:
     address: str
     slots: tuple[AgendaSlot, ...]
     sample: bool = False
-
-
-@dataclass(frozen=True)
-class EventPlace:
-    """Where and when a session happens, as given by a municipality (or None for a plain build)."""
-
-    date: dt.date
-    start: dt.time
-    venue: str
-    address: str = ""
-
-
-@dataclass
-class Municipality:
-    """The data a pack adds; a plain build uses `placeholders()` instead."""
-
-    name: str
-    contact: dict
-    rsvp_deadline: dt.date | None
-    places: dict[str, EventPlace] = field(default_factory=dict)
 
 
 def event(session: Session, fmt: Formatter, translate, place: EventPlace | None) -> Event:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import Problem, ProjectError, relative
+from materials.errors import Problem, ProjectError, relative
 
 FRONT_MATTER_KEYS = {"title": True, "subtitle": False, "summary": True}
 HEADING = re.compile(r"^##(?!#)\s*(?P<title>.*?)\s*(?:\{#(?P<id>[^}\s]*)\})?\s*$")

@@ -12,16 +12,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalogs
-from .content import ContentFile, read_content
-from .errors import Problem, ProjectError
-from .fonts import font_files
-from .incremental import Inputs
-from .output import BuildLock, Entry, Output
-from .pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
-from .project import Project, load_project
-from .render import Page, Renderer
-from .typography import for_print
+from materials.sources import catalogs
+from materials.sources.content import ContentFile, read_content
+from materials.errors import Problem, ProjectError
+from materials.render.fonts import font_files
+from materials.build.keys import Inputs
+from materials.output import BuildLock, Entry, Output
+from materials.render.pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
+from materials.sources.project import Project, load_project
+from materials.render.html import Page, Renderer
+from materials.render.typography import for_print
 
 
 @dataclass
@@ -29,7 +29,6 @@ class BuildResult:
     outputs: list[Entry] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    workers_kept_for: float = 0.0  # this build started the PDF workers kept for later builds
 
 
 def load(project: Project, langs: list[str], draft: bool = False):
@@ -141,7 +140,6 @@ def render(project: Project, out: Output, stale: dict, result: BuildResult, jobs
         if documents:
             pdf_renderer.start()  # the workers load WeasyPrint while the HTML is rendered
         _render(project, out, stale, result, on_pdf, on_start, draft, langs, pdf_renderer)
-    result.workers_kept_for = pdf_renderer.kept_for
 
 
 def _render(project, out, stale, result, on_pdf, on_start, draft, langs, pdf_renderer) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .errors import ProjectError
+from materials.errors import ProjectError
 
 TAG = re.compile(r"(<[^>]*>)")
 SKIP = ("style", "script", "pre", "code", "title")

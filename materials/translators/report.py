@@ -8,7 +8,7 @@ from itertools import groupby
 from rich.console import Console
 from rich.markup import escape
 
-from .check import Report
+from materials.rules.checks import Report
 
 
 def print_report(report: Report, format: str = "text", console: Console | None = None) -> None:
