@@ -150,14 +150,15 @@ def preview(c, lang="all", doc=None):
         print(f"{sheet.png.relative_to(ROOT)}: {sheet.pages} pages (also {sheet.page.relative_to(ROOT)})")
 
 
-@task(help={"lang": "fi, en, nl or all (default: all)", "port": "the port on localhost (default 8000)"})
+@task(help={"lang": "fi, en, nl or all (default: all)", "port": "the port on localhost (default 8000; 0: any free port)",
+            "packs": "also serve build/packs/ (they hold contacts' names and addresses)"})
 @user_errors
-def serve(c, lang="all", port=8000):
+def serve(c, lang="all", port=8000, packs=False):
     """Serve build/ on localhost and rebuild whenever content, a template or a catalog is saved."""
     from materials.dev.serve import serve as run
 
     try:
-        run(ROOT, lang, int(port), say=lambda m: print(m, flush=True))
+        run(ROOT, lang, int(port), say=lambda m: print(m, flush=True), packs=packs)
     except KeyboardInterrupt:
         pass
 
@@ -186,8 +187,9 @@ ns = Collection(build, check, pack, preview, serve, bench, clean, test)
 def extract(c):
     """Extract template strings into locale/messages.pot."""
     from materials.sources import catalogs
+    from materials.sources.project import load_project
 
-    catalog = catalogs.extract()
+    catalog = catalogs.extract(load_project(ROOT))
     catalogs.write_catalog(catalog, catalogs.pot_path(ROOT / "locale"))
     print(f"locale/messages.pot: {len(catalog)} messages")
 

@@ -20,6 +20,7 @@ from materials.errors import Problem, ProjectError, relative
 
 MANIFEST = "manifest.json"
 KEYS = ".state/keys.json"
+STATS = ".state/files.json"  # size and mtime of each output when it was last known to match the manifest
 
 
 @dataclass(frozen=True)
@@ -123,11 +124,16 @@ class Output:
     def __init__(self, build_dir: Path):
         self.dir = Path(build_dir)
         self.entries: dict[str, Entry] = {e.path: e for e in self._previous() if (self.dir / e.path).is_file()}
-        try:
-            self.keys: dict[str, str] = json.loads((self.dir / KEYS).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.keys = {}
+        self.keys: dict[str, str] = self._state(KEYS)
+        self.stats: dict[str, list] = self._state(STATS)
         self.dirty = False
+
+    def _state(self, rel: str) -> dict:
+        try:
+            data = json.loads((self.dir / rel).read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
 
     def _previous(self) -> list[Entry]:
         try:
@@ -137,8 +143,28 @@ class Output:
             return []
 
     def fresh(self, rel: str, key: str) -> bool:
-        """True when the output on disk was made from inputs with this key."""
-        return self.keys.get(rel) == key and (self.dir / rel).is_file()
+        """True when the output on disk was made from inputs with this key and is still the file
+        the manifest lists: when its size or mtime changed, its bytes are hashed again, so a
+        damaged (truncated, edited) output is rebuilt."""
+        if self.keys.get(rel) != key:
+            return False
+        try:
+            st = (self.dir / rel).stat()
+        except OSError:
+            return False
+        if self.stats.get(rel) == [st.st_size, st.st_mtime_ns]:
+            return True
+        entry = self.entries.get(rel)
+        if entry is None or entry.sha256 != sha256((self.dir / rel).read_bytes()):
+            return False
+        self._record(rel)
+        return True
+
+    def _record(self, rel: str) -> None:
+        st = (self.dir / rel).stat()
+        if self.stats.get(rel) != [st.st_size, st.st_mtime_ns]:
+            self.stats[rel] = [st.st_size, st.st_mtime_ns]
+            self.dirty = True
 
     def write(self, rel: str, data: bytes, *, key: str = "", lang: str = "", doc: str = "", kind: str = "",
               format: str = "") -> None:
@@ -151,8 +177,11 @@ class Output:
             if rel in self.entries or rel in self.keys:
                 self.entries.pop(rel, None)
                 self.keys.pop(rel, None)
+                self.stats.pop(rel, None)
                 self.save()  # the manifest stops listing the file before it is replaced
             write_atomic(target, data)
+        if entry:
+            self._record(rel)
         if entry and self.entries.get(rel) != entry:
             self.entries[rel] = entry
             self.dirty = True
@@ -170,6 +199,7 @@ class Output:
     def save(self) -> None:
         check_folder(self.dir, KEYS)
         write_atomic(self.dir / KEYS, (json.dumps(self.keys, indent=0, sort_keys=True) + "\n").encode())
+        write_atomic(self.dir / STATS, (json.dumps(self.stats, indent=0, sort_keys=True) + "\n").encode())
         write_atomic(self.dir / MANIFEST, self.manifest_bytes())
         self.dirty = False
 

@@ -1,4 +1,6 @@
-"""Shared fixtures: one real build of every language into a temporary folder."""
+"""Shared fixtures: one real build of every language into a temporary folder (one per test
+worker), and the `--full` option: without it the tests marked `slow` are left out (deselected,
+and counted as such), which is the fast default; CI runs with --full, so nothing is left out."""
 
 from __future__ import annotations
 
@@ -9,6 +11,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true", help="run every test, the slow end-to-end ones too (as CI does)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: an end-to-end test of more than about ten seconds; run with --full")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--full"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ a file where a folder should be); locale/ after it (some defects are in the cata
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tree import ROOT, TEMPLATES, copy_project
 PO_FI = "locale/fi/LC_MESSAGES/messages.po"
 PO_NL = "locale/nl/LC_MESSAGES/messages.po"
 
@@ -63,10 +64,7 @@ def snapshot(path: Path) -> dict:
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> Path:
     """The project, with build/ holding the English programme (HTML, PDF, index, fonts, manifest)."""
-    proj = tmp_path_factory.mktemp("pristine") / "project"
-    for name in ("content", "locale", "municipalities"):
-        shutil.copytree(ROOT / name, proj / name)
-    shutil.copy2(ROOT / "tasks.py", proj / "tasks.py")
+    proj = copy_project(tmp_path_factory.mktemp("pristine") / "project")
     r = invoke(proj, "build", "--lang", "en", "--doc", "programme")
     assert r.returncode == 0, r.stderr
     assert (proj / "build" / "en" / "programme.pdf").is_file()
@@ -122,6 +120,15 @@ def set_front_matter(proj: Path, rel: str, front: str) -> None:
     write(proj, rel, f"---\n{front}{text[end:]}")
 
 
+def says(output: str, expected: str) -> bool:
+    """`expected` is in the output; one that starts with a file name may name a line after it
+    (`content/project.yaml: x` matches `content/project.yaml:12: x`)."""
+    m = re.match(r"^([\w./<>-]+\.(?:yaml|po|pot|md|html|css)): (.*)$", expected, re.S)
+    if not m:
+        return expected in output
+    return re.search(re.escape(m[1]) + r"(?::\d+)?: " + re.escape(m[2]), output) is not None
+
+
 # -- the catalogue of defects -------------------------------------------------------------------
 
 @dataclass
@@ -171,31 +178,31 @@ def _(p):
 @case("front-matter-missing-summary")
 def _(p):
     set_front_matter(p, FI, "title: Polarisaation viitekehys")
-    return Case(BUILD_FI, [f"{FI}:1: front matter: missing required key 'summary'"])
+    return Case(BUILD_FI, [f"{FI}:2: front matter: summary: missing"])
 
 
 @case("front-matter-unknown-key")
 def _(p):
     set_front_matter(p, FI, "title: Polarisaation viitekehys\nauthor: Joku\nsummary: Yksi lause.")
-    return Case(BUILD_FI, [f"{FI}:3: front matter: unknown key 'author'"])
+    return Case(BUILD_FI, [f"{FI}:3: front matter: author: unknown field; expected one of title, subtitle, summary"])
 
 
 @case("front-matter-title-not-text")
 def _(p):
     set_front_matter(p, FI, "title: [a, b]\nsummary: Yksi lause.")
-    return Case(BUILD_FI, [f"{FI}:2: front matter: 'title' must be text"])
+    return Case(BUILD_FI, [f"{FI}:2: front matter: title: expected text"])
 
 
 @case("front-matter-python-tag")
 def _(p):
     set_front_matter(p, FI, "title: !!python/object/apply:os.system ['touch pwned']\nsummary: Yksi lause.")
-    return Case(BUILD_FI, [f"{FI}:2: front matter is not valid YAML"])
+    return Case(BUILD_FI, [f"{FI}:2: front matter is not valid YAML here: the tag tag:yaml.org,2002:python/object/apply:os.system is not allowed"])
 
 
 @case("front-matter-alias-bomb")
 def _(p):
     set_front_matter(p, FI, f"title: Otsikko\nsummary: Yksi lause.\nsubtitle: {BOMB}")
-    return Case(BUILD_FI, [f"{FI}:4: front matter: 'subtitle' must be text"])
+    return Case(BUILD_FI, [f"{FI}:4: has more than 100,000 values (aliases included)"])
 
 
 @case("front-matter-impossible-date")
@@ -287,20 +294,21 @@ def _(p):
 def _(p):
     (p / FI).unlink()
     (p / FI).mkdir()
-    return Case(BUILD_FI, [f"{FI}: cannot be read"])
+    return Case(BUILD_FI, [f"{FI}: is not a regular file"])
 
 
 @case("content-file-missing")
 def _(p):
     (p / "content/nl/programme.md").unlink()
-    return Case(["build", "--lang", "nl", "--doc", "programme"], ["content/nl/programme.md: missing"])
+    return Case(["build", "--lang", "nl", "--doc", "programme"], ["content/nl/programme.md: missing-document: Translate",
+                                                                 "or add --draft"], one_line=False)
 
 
 @case("content-huge")
 def _(p):
     write(p, EN, read(p, EN) + ("Lorem ipsum dolor sit amet. " * 40 + "\n\n") * 4500)  # about 5 MB
     assert (p / EN).stat().st_size > 5_000_000
-    return Case(BUILD_EN, [f"{EN}: is 5,", "bytes; content files are limited to"])
+    return Case(BUILD_EN, [f"{EN}: is 5,", "bytes; files of this kind are limited to 1,000,000"])
 
 
 # Jinja and Markdown in content
@@ -359,7 +367,7 @@ def _(p):
     rel = "content/en/agenda-intervision-meeting.md"
     replace(p, rel, "{#questions}", "{#question}")
     return Case(["build", "--lang", "en", "--doc", "agenda-intervision-meeting"],
-                [f"{rel}: agenda sections must be the session's items"])
+                [f"{rel}: The agenda's sections must be the session's items in order"])
 
 
 # images
@@ -393,7 +401,7 @@ def _(p):
 # templates (a project's own templates/ override the package's)
 
 def own_templates(p: Path) -> None:
-    shutil.copytree(ROOT / "materials" / "templates", p / "templates")
+    shutil.copytree(TEMPLATES, p / "templates")
 
 
 @case("template-syntax-error")
@@ -454,14 +462,14 @@ def _(p):
 def _(p):
     replace(p, PO_FI, 'msgstr "Aika"', 'msgstr ""')
     line = read(p, PO_FI).split("\n").index('msgid "Time"') + 1  # the message's own line
-    return Case(BUILD_FI, [f"{PO_FI}:{line}: message not translated: 'Time'"])
+    return Case(BUILD_FI, [f"{PO_FI}:{line}: catalog: Message \"Time\" is not translated", "or add --draft"], one_line=False)
 
 
 @case("catalog-fuzzy-message")
 def _(p):
     replace(p, PO_FI, 'msgid "[date]"', '#, fuzzy\nmsgid "[date]"')
     line = read(p, PO_FI).split("\n").index('msgid "[date]"') + 1
-    return Case(BUILD_FI, [f"{PO_FI}:{line}: message marked fuzzy", "[date]"])
+    return Case(BUILD_FI, [f"{PO_FI}:{line}: catalog: Message \"[date]\" is marked fuzzy", "or add --draft"], one_line=False)
 
 
 @case("catalog-wrong-plural-forms-header")
@@ -587,8 +595,7 @@ def _(p):
 @case("project-session-items-do-not-add-up")
 def _(p):
     replace(p, PROJECT, "- {id: closing, minutes: 30}", "- {id: closing, minutes: 40}")
-    return Case(BUILD_EN, [f"{PROJECT}: sessions.training-day.items: expected minutes adding up to the session's 420",
-                           "430 minutes"])
+    return Case(BUILD_EN, [f"{PROJECT}: Session 'training-day' lasts 420 minutes but its items add up to 430"])
 
 
 @case("project-unknown-document-kind")
@@ -596,7 +603,7 @@ def _(p):
     text = read(p, PROJECT)
     start = text.index("documents:")
     write(p, PROJECT, text[:start] + text[start:].replace("kind: programme", "kind: brochure", 1))
-    return Case(BUILD_EN, [f"{PROJECT}: documents[0].kind: expected one of programme"])
+    return Case(BUILD_EN, [f"{PROJECT}: documents[0].kind: expected 'programme', 'agenda', 'handout' or 'invitation', got 'brochure'"])
 
 
 @case("project-document-sessions-nested-list")
@@ -606,7 +613,7 @@ def _(p):
     tail = text[start:]
     i = tail.index("sessions: [")
     write(p, PROJECT, text[:start] + tail[:i] + "sessions: [[a, b], " + tail[i + len("sessions: ["):])
-    return Case(BUILD_EN, [f"{PROJECT}: documents[", ".sessions: expected a list of session ids"])
+    return Case(BUILD_EN, [f"{PROJECT}: documents[", "].sessions[0]: expected text, got ['a', 'b']"])
 
 
 @case("project-language-not-a-mapping")
@@ -615,7 +622,7 @@ def _(p):
     at = next(i for i, line in enumerate(lines) if line.startswith("  fi: {"))
     lines[at] = "  fi: [Suomi, fi_FI]"
     write(p, PROJECT, "\n".join(lines))
-    return Case(BUILD_EN, [f"{PROJECT}: languages.fi: expected a mapping with name and locale"])
+    return Case(BUILD_EN, [f"{PROJECT}: languages.fi: expected a mapping, got ['Suomi', 'fi_FI']"])
 
 
 @case("project-unknown-locale")
@@ -627,7 +634,7 @@ def _(p):
 @case("project-alias-bomb")
 def _(p):
     replace(p, PROJECT, "organisation: Inside Polarisation", f"organisation: {BOMB}")
-    return Case(BUILD_EN, [f"{PROJECT}: organisation: expected the organisation's name"])
+    return Case(BUILD_EN, [f"{PROJECT}: has more than 100,000 values (aliases included)"])
 
 
 @case("project-impossible-date")
@@ -701,7 +708,7 @@ MUNICIPALITY_RULES = {
     "malformed-phone": ('phone: "+32 11 55 01 23"', "phone: 3211550123", "contact.phone: expected a phone number"),
     "missing-field": ("    venue: Sociaal Huis Heidebeek\n", "", "intervision_meetings[0].venue: missing"),
     "missing-contact-name": ("  name: Pieter Claes\n", "", "contact.name: missing; expected the contact person's name"),
-    "unknown-field": ("rsvp_deadline:", "budget: 1000\nrsvp_deadline:", "budget: expected one of"),
+    "unknown-field": ("rsvp_deadline:", "budget: 1000\nrsvp_deadline:", "budget: unknown field; expected one of name, country"),
 }
 for _name, (_old, _new, _expect) in MUNICIPALITY_RULES.items():
     case(f"municipality-{_name}")(muni_case(_old, _new, _expect))
@@ -712,7 +719,7 @@ def _(p):
     text = read(p, MUNI)
     start, end = text.index("training_groups:"), text.index("intervision_meetings:")
     write(p, MUNI, text[:start] + "training_groups: []\n" + text[end:])
-    return Case(PACK, [f"{MUNI}: training_groups: expected a list of one or more training groups, got []"])
+    return Case(PACK, [f"{MUNI}: training_groups: expected at least one item, got []"])
 
 
 @case("municipality-malformed-yaml")
@@ -736,7 +743,7 @@ def _(p):
 @case("municipality-alias-bomb")
 def _(p):
     replace(p, MUNI, "department: social-development", f"department: {BOMB}")
-    return Case(PACK, [f"{MUNI}: department: expected one of"])
+    return Case(PACK, [f"{MUNI}: has more than 100,000 values (aliases included)"])
 
 
 @case("municipality-unknown")
@@ -779,7 +786,8 @@ def _(p):
 def _(p):
     rel = "content/fi/agenda-training-day.md"
     replace(p, rel, "{{ facts.max_group_size }}", "{{ facts.training_days }}")
-    return Case(["pack", "--municipality", "koivulahti"], ["consistency errors", f"placeholder in {rel}"])
+    return Case(["pack", "--municipality", "koivulahti"], [f"{rel}:6: placeholder: Section 'intro' uses different template values",
+                                                             "the pack stops here: run `invoke check --lang fi`"], one_line=False)
 
 
 # the output folder is not writable
@@ -833,7 +841,7 @@ def test_bad_input_gives_one_clear_message_and_changes_nothing(proj, name):
     assert r.returncode == 1, f"exit {r.returncode}\n{output}"
     assert "Traceback" not in output, output
     for expected in spec.expect:
-        assert expected in output, f"{expected!r} not in:\n{output}"
+        assert says(output, expected), f"{expected!r} not in:\n{output}"
     assert str(proj) not in output and str(proj.resolve()) not in output, f"an absolute path:\n{output}"
     if spec.one_line:
         lines = [line for line in r.stderr.split("\n") if line.strip()]

@@ -12,7 +12,7 @@ import pytest
 
 from materials.build import build
 
-PACKAGE = Path(__file__).resolve().parent.parent / "materials"
+from tree import copy_project
 
 
 def state(folder: Path) -> dict[str, tuple[int, bytes]]:
@@ -28,11 +28,7 @@ def changed(before: dict, after: dict) -> set[str]:
 @pytest.fixture(scope="module")
 def base(root, tmp_path_factory):
     """A project copy with its own templates and a clean build of it."""
-    proj = tmp_path_factory.mktemp("proj")
-    for name in ("content", "locale"):
-        shutil.copytree(root / name, proj / name)
-    shutil.copytree(PACKAGE / "templates", proj / "templates")
-    shutil.copytree(PACKAGE / "static", proj / "static")
+    proj = copy_project(tmp_path_factory.mktemp("proj") / "p", municipalities=False, tasks=False, templates=True)
     build(proj, proj / "build")
     return proj
 

@@ -24,7 +24,7 @@ import pytest
 from processes import group_members
 from pypdf import PdfReader
 
-PACKAGE = Path(__file__).resolve().parent.parent / "materials"
+import tree
 OUTPUTS = 54  # 9 documents x 3 languages x (HTML + PDF)
 TIMEOUT = 300  # seconds for one build: generous, for a loaded 2-core machine
 
@@ -33,14 +33,7 @@ TIMEOUT = 300  # seconds for one build: generous, for a loaded 2-core machine
 
 def copy_project(root: Path, dest: Path, own_templates: bool = False) -> Path:
     """A project copy: content, locale, municipalities and tasks.py (optionally its own templates)."""
-    dest.mkdir(parents=True)
-    for name in ("content", "locale", "municipalities"):
-        shutil.copytree(root / name, dest / name)
-    shutil.copy2(root / "tasks.py", dest / "tasks.py")
-    if own_templates:
-        shutil.copytree(PACKAGE / "templates", dest / "templates")
-        shutil.copytree(PACKAGE / "static", dest / "static")
-    return dest
+    return tree.copy_project(dest, templates=own_templates)
 
 
 def env() -> dict[str, str]:

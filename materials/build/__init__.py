@@ -1,27 +1,39 @@
 """`invoke build`: one linear function of named stages.
 
-load project -> load catalogs and content (every problem collected) -> render HTML
--> render PDF (worker pool) -> write (atomic) -> manifest last.
-Nothing is written until everything has loaded and rendered, so bad input leaves build/ as it was.
+plan (what is stale) -> load every source and judge it by the rules (errors stop here)
+-> render HTML -> render PDF (a worker pool, started before the HTML) -> write -> manifest last.
+
+Nothing is written until every stale output has rendered, so bad input leaves build/ as it
+was. Outputs are then replaced one by one, each atomically, and the manifest never lists a file
+while it is replaced: a build that fails while writing (a full disk) leaves some outputs new and
+some old, every one of them whole and listed truthfully, and the next build redoes the rest.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from materials.sources import catalogs
-from materials.sources.content import ContentFile, read_content
-from materials.errors import Problem, ProjectError
-from materials.render.fonts import font_files
 from materials.build.keys import Inputs
 from materials.output import BuildLock, Entry, Output
-from materials.render.pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
-from materials.sources.project import Project, load_project
+from materials.render.fonts import font_files
 from materials.render.html import Page, Renderer
+from materials.render.pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
 from materials.render.typography import for_print
+from materials.rules.checks import gate, run as run_rules
+from materials.sources import Sources, catalogs, load
+from materials.sources.content import ContentFile
+from materials.sources.project import Project, load_project
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for; every stage sees the same request."""
+
+    langs: tuple[str, ...]
+    docs: tuple[str, ...]
+    draft: bool = False  # unfinished translations shown with the English in their place, marked
 
 
 @dataclass
@@ -31,154 +43,144 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def load(project: Project, langs: list[str], draft: bool = False):
-    """Stage 1: every language's catalog and every content file, all problems reported at once.
-
-    A translation must have every section of the source. In a draft build, the missing ones
-    are taken from the source and the page is marked; returns (renderers, contents, fallbacks).
-    """
-    problems, renderers, contents = [], {}, {}
-    fallbacks: set[tuple[str, str]] = set()
-    source = project.source_language
-    for lang in dict.fromkeys([source, *langs]):
-        language = project.languages[lang]
-        if lang in langs:
-            try:
-                tr = catalogs.translations(project.root, lang, language.locale, language.source, draft)
-                renderers[lang] = Renderer(project, lang, tr)
-            except ProjectError as exc:
-                problems += exc.problems
-        for doc_id in project.documents:
-            try:
-                contents[lang, doc_id] = read_content(project.content_file(lang, doc_id), project.root, lang, doc_id)
-            except ProjectError as exc:
-                problems += exc.problems
-    for lang in langs:
-        for doc_id in project.documents:
-            src, tr = contents.get((source, doc_id)), contents.get((lang, doc_id))
-            if lang == source or src is None or tr is None:
-                continue
-            missing = [s.id for s in src.sections if tr.section(s.id) is None]
-            if missing and not draft:
-                problems.append(Problem(tr.name, f"not yet translated: section(s) {', '.join(missing)} of {src.name}; "
-                                        "translate them, or build with --draft to show the English in their place"))
-            elif missing:
-                contents[lang, doc_id] = with_fallback(tr, src)
-                fallbacks.add((lang, doc_id))
-    if problems:
-        raise ProjectError(problems)
-    return renderers, contents, fallbacks
-
-
-def with_fallback(tr: ContentFile, src: ContentFile) -> ContentFile:
-    """The translation, with the source's sections where the translation has none (source order)."""
-    sections = tuple(tr.section(s.id) or s for s in src.sections)
-    meta = {**src.meta, **tr.meta}
-    return ContentFile(tr.lang, tr.doc_id, tr.path, tr.name, meta, sections)
-
-
-def render_html(project: Project, renderers: dict[str, Renderer], contents, wanted, fallbacks=frozenset()) -> list[Page]:
-    """Stage 2: the wanted (language, document or "index") pages; a document's HTML also feeds its PDF."""
-    pages, problems = [], []
-    for lang, doc_id in wanted:
-        try:
-            if doc_id == "index":
-                entries = [(project.documents[d], contents[lang, d]) for d in project.documents]
-                pages.append(renderers[lang].index(entries))
-            else:
-                pages.append(renderers[lang].document(project.documents[doc_id], contents[lang, doc_id],
-                                                      untranslated=(lang, doc_id) in fallbacks))
-        except ProjectError as exc:
-            problems += exc.problems
-    if problems:
-        raise ProjectError(problems)
-    return pages
-
-
 def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str | None = None,
-          jobs: int | None = None, on_pdf=None, on_start=None, draft: bool = False) -> BuildResult:
+          jobs: int | None = None, on_pdf=None, on_start=None, draft: bool = False,
+          pdfs: PdfRenderer | None = None) -> BuildResult:
     """Build the selected languages and documents into `build_dir` (default: <root>/build).
 
-    Only outputs whose inputs changed (or that are missing) are rendered; see incremental.py.
+    Only outputs whose inputs changed, or whose file is missing or damaged, are rendered (keys.py).
+    `pdfs`: a renderer that outlives this build (invoke serve's); else one for this build only.
     """
     started = time.perf_counter()
     root = Path(root).resolve()
     build_dir = Path(build_dir) if build_dir else root / "build"
     project = load_project(root)
-    langs = project.select_languages(lang)
-    doc_ids = project.select_documents(doc)
+    request = Request(tuple(project.select_languages(lang)), tuple(project.select_documents(doc)), draft)
+    result = BuildResult()
     with BuildLock(build_dir):
-        return _build(project, Output(build_dir), langs, doc_ids, jobs, on_pdf, on_start, started, draft)
+        out = Output(build_dir)
+        # 1. Plan: which outputs are stale. A rebuild with nothing changed stops here, before
+        #    any content is read and without importing WeasyPrint.
+        stale = plan(project, out, request)
+        if stale:
+            own = pdfs is None
+            renderer = pdfs or PdfRenderer(jobs)
+            try:
+                if sum(d != "index" for _, d in stale):
+                    renderer.start()  # the workers import WeasyPrint while the sources load and the HTML renders
+                # 2. Load every source once, and judge it: an error stops the build here.
+                sources = load(root, project=project)
+                gate(run_rules(sources, list(request.langs)), request.draft)
+                # 3. HTML, for every stale page; a document's HTML also feeds its PDF.
+                pages = render_html(sources, request, list(stale))
+                # 4. PDF: the fonts are in place first, since the PDF's stylesheet loads them from build/assets.
+                for name, data in font_files().items():
+                    out.write_if_changed(f"assets/fonts/{name}", data)
+                jobs_list = [pdf_job(project, out.dir, p.lang, p.doc_id, p.html) for p in pages if p.kind != "index"]
+                if on_start:
+                    on_start(len(jobs_list))
+                pdf_bytes = renderer.render(jobs_list, on_pdf)
+            finally:
+                if own:
+                    renderer.__exit__(None, None, None)
+            # 5. Write: each output atomically, with its key.
+            for page in pages:
+                key = stale[page.lang, page.doc_id]
+                is_doc = page.kind != "index"
+                meta = {"key": key, "lang": page.lang, "doc": page.doc_id if is_doc else "", "kind": page.kind}
+                out.write(f"{page.lang}/{page.doc_id}.html", page.html.encode("utf-8"), format="html", **meta)
+                result.written.append(f"{page.lang}/{page.doc_id}.html")  # rendered; identical bytes stay untouched
+                if is_doc:
+                    out.write(f"{page.lang}/{page.doc_id}.pdf", pdf_bytes[f"{page.lang}/{page.doc_id}.pdf"], format="pdf", **meta)
+                    result.written.append(f"{page.lang}/{page.doc_id}.pdf")
+        out.write_if_changed("index.html", landing_page(project).encode("utf-8"))
+        # 6. The manifest, last.
+        result.outputs = out.write_manifest()
+    result.seconds = time.perf_counter() - started
+    return result
 
 
-def _build(project: Project, out: Output, langs, doc_ids, jobs, on_pdf, on_start, started, draft) -> BuildResult:
-    # Plan: which outputs are stale. A rebuild with nothing changed stops here.
-    inputs = Inputs(project, draft)
-    stale: dict[tuple[str, str], str] = {}  # (lang, doc or "index") -> key
-    for l in langs:
-        for d in doc_ids:
+def plan(project: Project, out: Output, request: Request) -> dict[tuple[str, str], str]:
+    """(lang, doc or "index") -> key, for each output that is missing, made from other inputs,
+    or no longer the bytes the manifest lists."""
+    inputs = Inputs(project, request.draft)
+    stale: dict[tuple[str, str], str] = {}
+    for l in request.langs:
+        for d in request.docs:
             key = inputs.document_key(l, d)
             if not (out.fresh(f"{l}/{d}.html", key) and out.fresh(f"{l}/{d}.pdf", key)):
                 stale[l, d] = key
         key = inputs.index_key(l)
         if not out.fresh(f"{l}/index.html", key):
             stale[l, "index"] = key
-    result = BuildResult()
-    if stale:
-        render(project, out, stale, result, jobs, on_pdf, on_start, draft)
-    out.write_if_changed("index.html", root_index(project).encode("utf-8"))
-    result.outputs = out.write_manifest()
-    result.seconds = time.perf_counter() - started
-    return result
+    return stale
 
 
-def render(project: Project, out: Output, stale: dict, result: BuildResult, jobs, on_pdf, on_start, draft) -> None:
-    """Load, render and write the stale outputs: HTML first, PDFs from the same HTML, in a pool."""
-    langs = sorted({l for l, _ in stale})
-    documents = sum(1 for _, d in stale if d != "index")
-    with PdfRenderer(min(jobs or os.cpu_count() or 1, max(documents, 1))) as pdf_renderer:
-        if documents:
-            pdf_renderer.start()  # the workers load WeasyPrint while the HTML is rendered
-        _render(project, out, stale, result, on_pdf, on_start, draft, langs, pdf_renderer)
+def contents_of(sources: Sources, lang: str, draft: bool) -> tuple[dict[str, ContentFile], set[str]]:
+    """A language's documents as a page shows them: in a draft, the source's sections (or the
+    whole source document) stand in for what the translation lacks. Returns (contents, the ids
+    of the documents that borrowed from the source)."""
+    contents, borrowed = {}, set()
+    for doc_id in sources.project.documents:
+        src, tr = sources.content(sources.source, doc_id), sources.content(lang, doc_id)
+        if lang == sources.source or not draft:
+            contents[doc_id] = tr
+            continue
+        merged = with_fallback(tr, src) if tr is not None else src
+        if merged is not tr:
+            borrowed.add(doc_id)
+        contents[doc_id] = merged
+    return contents, borrowed
 
 
-def _render(project, out, stale, result, on_pdf, on_start, draft, langs, pdf_renderer) -> None:
-    renderers, contents, fallbacks = load(project, langs, draft)
-    pages = render_html(project, renderers, contents, [(l, d) for l, d in stale], fallbacks)
-    # The PDF's stylesheet loads fonts from build/assets, so they are in place before rendering.
-    for name, data in font_files().items():
-        out.write_if_changed(f"assets/fonts/{name}", data)
-    jobs_list = [pdf_job(project, out.dir, p.lang, p.doc_id, p.html) for p in pages if p.kind != "index"]
-    if on_start:
-        on_start(len(jobs_list))
-    pdfs = pdf_renderer.render(jobs_list, on_pdf)
-    for page in pages:
-        key = stale[page.lang, page.doc_id]
-        rel = f"{page.lang}/{page.doc_id}.html"
-        is_doc = page.kind != "index"
-        out.write(rel, page.html.encode("utf-8"), key=key, lang=page.lang, doc=page.doc_id if is_doc else "",
-                  kind=page.kind, format="html")
-        result.written.append(rel)  # rendered; write() leaves identical bytes untouched
-        if is_doc:
-            pdf_rel = f"{page.lang}/{page.doc_id}.pdf"
-            out.write(pdf_rel, pdfs[pdf_rel], key=key, lang=page.lang, doc=page.doc_id, kind=page.kind, format="pdf")
-            result.written.append(pdf_rel)
+def with_fallback(tr: ContentFile, src: ContentFile) -> ContentFile:
+    """The translation, with the source's sections where the translation has none (source order)."""
+    if all(tr.section(s.id) is not None for s in src.sections) and src.meta.keys() <= tr.meta.keys():
+        return tr
+    sections = tuple(tr.section(s.id) or s for s in src.sections)
+    return ContentFile(tr.lang, tr.doc_id, tr.path, tr.name, {**src.meta, **tr.meta}, sections)
 
 
-def pdf_job(project: Project, build_dir: Path, lang: str, doc_id: str, html: str) -> PdfJob:
-    """A document's PDF, from the same HTML as its page (hyphenated for print)."""
-    return PdfJob(f"{lang}/{doc_id}.pdf", for_print(html, lang), (build_dir / lang).resolve().as_uri() + "/",
+def renderer_for(sources: Sources, lang: str, **options) -> Renderer:
+    """A language's renderer: its templates speak its compiled catalog."""
+    return Renderer(sources.project, lang, catalogs.compiled(sources.catalogs.get(lang)), **options)
+
+
+def render_html(sources: Sources, request: Request, wanted: list[tuple[str, str]]) -> list[Page]:
+    """The wanted (language, document or "index") pages."""
+    project, pages = sources.project, []
+    for lang in request.langs:
+        todo = [d for l, d in wanted if l == lang]
+        if not todo:
+            continue
+        renderer = renderer_for(sources, lang)
+        contents, borrowed = contents_of(sources, lang, request.draft)
+        for doc_id in todo:
+            if doc_id == "index":
+                pages.append(renderer.index([(project.documents[d], contents[d]) for d in project.documents]))
+            else:
+                pages.append(renderer.document(project.documents[doc_id], contents[doc_id], untranslated=doc_id in borrowed))
+    return pages
+
+
+def pdf_job(project: Project, build_dir: Path, lang: str, doc_id: str, html: str, key: str | None = None) -> PdfJob:
+    """A document's PDF, from the same HTML as its page (hyphenated for print); `key`: its name
+    in the results (default: its path under build/)."""
+    return PdfJob(key or f"{lang}/{doc_id}.pdf", for_print(html, lang), (Path(build_dir) / lang).resolve().as_uri() + "/",
                   readable_roots(project, build_dir), f"content/{lang}/{doc_id}.md", pdf_stylesheet(project))
 
 
-def root_index(project: Project) -> str:
+def landing_page(project: Project) -> str:
     """build/index.html: a plain page pointing to each language's index."""
+    from html import escape
+
     links = "\n".join(
-        f'<li><a href="{code}/index.html" hreflang="{code}" lang="{code}">{lang.name}</a></li>'
+        f'<li><a href="{escape(code)}/index.html" hreflang="{escape(code)}" lang="{escape(code)}">{escape(lang.name)}</a></li>'
         for code, lang in project.languages.items()
     )
+    title = escape(project.organisation)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{project.organisation}</title>\n</head>\n<body>\n<main>\n<h1>{project.organisation}</h1>\n"
+        f"<title>{title}</title>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n"
         f"<ul>\n{links}\n</ul>\n</main>\n</body>\n</html>\n"
     )

@@ -13,9 +13,11 @@ import re
 from pathlib import Path
 
 from materials import __version__
+from materials.sources.files import digest
 from materials.render.fonts import font_paths
 
 PACKAGE = Path(__file__).resolve().parent.parent  # materials/
+MAX_INPUT = 2_000_000  # larger than any input the loader accepts
 TEMPLATE_REFS = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 
 
@@ -40,10 +42,8 @@ class Inputs:
 
     def file(self, path: Path) -> str:
         if path not in self.hashes:
-            try:
-                self.hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError:
-                self.hashes[path] = "missing"
+            # Never more than a sane input's size: a link to /dev/zero is the loader's to report.
+            self.hashes[path] = digest(path, MAX_INPUT)
         return self.hashes[path]
 
     def code(self) -> str:
@@ -80,9 +80,7 @@ class Inputs:
     def common(self, lang: str) -> list[str]:
         p = self.project
         catalog = p.locale_dir / lang / "LC_MESSAGES" / "messages.po"
-        # A draft build may show the source's sections in a translation: it depends on them too.
-        draft = ["draft"] + [self.file(self.project.content_file(p.source_language, d)) for d in p.documents] if self.draft else []
-        return draft + [
+        return ["draft" if self.draft else "final", self.file(p.locale_dir / "glossary.yaml")] + [
             self.code(), self.fonts(),
             self.file(p.content_dir / "project.yaml"),
             self.file(self.project.static_dir / "style.css"),
@@ -90,12 +88,22 @@ class Inputs:
             "source" if p.languages[lang].source else self.file(catalog),
         ]
 
+    def content(self, lang: str, doc_id: str) -> list[str]:
+        """A document's words; for a translation also its source and its stamp, which the
+        rules compare it with (a changed source makes it outdated) and a draft shows."""
+        p = self.project
+        parts = [self.file(p.content_file(lang, doc_id))]
+        if lang != p.source_language:
+            parts += [self.file(p.content_file(p.source_language, doc_id)),
+                      self.file(p.locale_dir / "stamps" / lang / f"{doc_id}.json")]
+        return parts
+
     def document_key(self, lang: str, doc_id: str) -> str:
         doc = self.project.documents[doc_id]
-        parts = self.common(lang) + self.templates(f"{doc.kind}.html") + [self.file(self.project.content_file(lang, doc_id))]
+        parts = self.common(lang) + self.templates(f"{doc.kind}.html") + self.content(lang, doc_id)
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def index_key(self, lang: str) -> str:
         parts = self.common(lang) + self.templates("index.html")
-        parts += [self.file(self.project.content_file(lang, d)) for d in self.project.documents]
+        parts += [part for d in self.project.documents for part in self.content(lang, d)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()

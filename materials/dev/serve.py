@@ -1,5 +1,12 @@
 """`invoke serve`: build/ on localhost, rebuilt as soon as a content, template or catalog file
-is saved, so a translator sees the result in seconds (reload the page)."""
+is saved, so a translator sees the result in a second (reload the page).
+
+One PDF worker pool lives as long as the server, so a rebuild pays for rendering only, never
+for starting WeasyPrint again. A save that breaks something (content, project.yaml, a catalog)
+prints the problem and keeps the last good build on show; the next good save rebuilds.
+The server answers only requests addressed to this machine by name (127.0.0.1, localhost,
+[::1]): a web page elsewhere cannot reach it through DNS rebinding.
+"""
 
 from __future__ import annotations
 
@@ -11,52 +18,83 @@ from pathlib import Path
 
 from materials.build import build
 from materials.errors import ProjectError
-from materials.sources.project import load_project
+from materials.render.pdf import PdfRenderer
+from materials.sources.project import PACKAGE_STATIC, PACKAGE_TEMPLATES
+
+WATCHED = (".md", ".yaml", ".po", ".pot", ".html", ".css", ".json", ".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
-def watched_files(root: Path) -> dict[Path, int]:
-    """Every input a build reads, with its modification time."""
-    project = load_project(root)
-    folders = [project.content_dir, project.locale_dir, project.templates_dir, project.static_dir]
-    files = {}
-    for folder in folders:
-        for path in folder.rglob("*"):
-            if path.is_file() and path.suffix in (".md", ".yaml", ".po", ".html", ".css"):
-                files[path] = path.stat().st_mtime_ns
-    return files
+def watched_folders(root: Path) -> list[Path]:
+    """Every folder a build reads from that exists."""
+    folders = [root / "content", root / "locale", root / "templates", root / "static", PACKAGE_TEMPLATES, PACKAGE_STATIC]
+    return [f for f in dict.fromkeys(folders) if f.is_dir()]
 
 
-class Quiet(SimpleHTTPRequestHandler):
+class Handler(SimpleHTTPRequestHandler):
+    """Static files of build/; only for this machine's own names, and packs only when asked."""
+
+    packs = False
+    port = 0
+
     def log_message(self, format, *args):  # one line per request is noise for a translator
         pass
 
+    def _allowed(self) -> bool:
+        host = (self.headers.get("Host") or "").lower()
+        if host not in {f"{h}:{self.port}" for h in LOCAL_HOSTS}:
+            self.send_error(421, "this server answers only http://127.0.0.1, localhost or [::1] with its port")
+            return False
+        path = self.path.split("?", 1)[0]
+        if not self.packs and (path == "/packs" or path.startswith("/packs/")):
+            self.send_error(404, "packs are not served (invoke serve --packs)")
+            return False
+        return True
 
-def serve(root: Path, lang: str = "all", port: int = 8000, interval: float = 0.5, say=print,
-          stop: threading.Event | None = None) -> None:
+    def do_GET(self):
+        if self._allowed():
+            super().do_GET()
+
+    def do_HEAD(self):
+        if self._allowed():
+            super().do_HEAD()
+
+
+def rebuild(root: Path, build_dir: Path, lang: str, pdfs: PdfRenderer, say, changed: list[str]) -> None:
+    started = time.perf_counter()
+    try:
+        result = build(root, build_dir, lang=lang, pdfs=pdfs)
+    except ProjectError as exc:  # show the problem and keep serving the last good build
+        say(f"error: {exc}\n(still serving the last good build)")
+        return
+    what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    say(f"{what + ': ' if what else ''}rebuilt {len(result.written)} files in {time.perf_counter() - started:.2f} s")
+
+
+def serve(root: Path, lang: str = "all", port: int = 8000, say=print, stop: threading.Event | None = None,
+          packs: bool = False) -> None:
+    from watchfiles import watch
+
     root = Path(root).resolve()
     build_dir = root / "build"
-    result = build(root, build_dir, lang=lang)
-    say(f"built {len(result.written)} files")
-    handler = functools.partial(Quiet, directory=str(build_dir))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    start = "index.html" if lang == "all" else f"{lang}/index.html"
-    say(f"serving http://127.0.0.1:{server.server_address[1]}/{start} (Ctrl+C to stop)")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = stop or threading.Event()
-    seen = watched_files(root)
-    try:
-        while not stop.wait(interval):
-            now = watched_files(root)
-            if now == seen:
-                continue
-            changed = sorted(str(p.relative_to(root)) for p in set(now) | set(seen) if now.get(p) != seen.get(p))
-            seen = now
-            started = time.perf_counter()
-            try:
-                result = build(root, build_dir, lang=lang)
-                say(f"{', '.join(changed[:3])}: rebuilt {len(result.written)} files in {time.perf_counter() - started:.1f} s")
-            except ProjectError as exc:  # show the problem and keep serving the last good build
-                say(f"error: {exc}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with PdfRenderer() as pdfs:
+        rebuild(root, build_dir, lang, pdfs, say, [])
+        build_dir.mkdir(exist_ok=True)
+        handler = type("LocalHandler", (Handler,), {"packs": packs})
+        server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(build_dir)))
+        handler.port = server.server_address[1]
+        start = "index.html" if lang == "all" else f"{lang}/index.html"
+        say(f"serving http://127.0.0.1:{handler.port}/{start} (Ctrl+C to stop)")
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            # watchfiles waits on inotify and groups a burst of saves (an editor's temp file and
+            # rename) into one change set, so one save is one rebuild.
+            for changes in watch(*watched_folders(root), stop_event=stop, debounce=50, step=10,
+                                 watch_filter=lambda _, path: path.endswith(WATCHED) and "/build/" not in path):
+                changed = sorted({str(Path(p).relative_to(root)) if Path(p).is_relative_to(root) else Path(p).name
+                                  for _, p in changes})
+                rebuild(root, build_dir, lang, pdfs, say, changed)
+        finally:
+            server.shutdown()
+            server.server_close()

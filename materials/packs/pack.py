@@ -14,21 +14,21 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from materials.sources import catalogs
-from materials.render.fonts import font_files
-from materials.rules.checks import check
-from materials.sources.content import ContentFile, read_content
-from materials.render.context import event
-from materials.sources.municipality import EventPlace
-from materials.errors import ProjectError
-from materials.packs.ics import session_calendar
-from materials.sources.municipality import MunicipalityFile, list_slugs, load_municipality
+from materials.build import contents_of, renderer_for
+from materials.errors import ProjectError, relative
 from materials.output import BuildLock, sha256, write_atomic
+from materials.packs.ics import session_calendar
+from materials.render.context import event
+from materials.render.fonts import font_files
+from materials.render.html import Page, Renderer
 from materials.render.pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
-from materials.sources.project import Project, load_project
-from materials.render.html import SESSION_NAMES, Page, Renderer
-from materials.sources.catalogs import N_
 from materials.render.typography import for_print
+from materials.rules.checks import gate, run as run_rules
+from materials.sources import Sources, every_municipality, load
+from materials.sources.catalogs import N_
+from materials.sources.content import ContentFile
+from materials.sources.municipality import EventPlace, MunicipalityFile
+from materials.sources.project import Project
 
 SHARED_KINDS = ("programme", "handout")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
@@ -56,30 +56,30 @@ class Item:
     group: int | None = None
 
 
-def occasions(m: MunicipalityFile) -> list[tuple[str, int | None, dict[str, EventPlace]]]:
-    """Each occasion of the municipality: its file-name suffix, its training group (when there
-    are several) and the places of its sessions."""
-    out = [("", None, {"introductory-meeting": m.introductory_meeting})]
-    several = len(m.training_groups) > 1
-    for n, g in enumerate(m.training_groups, 1):
-        out.append((f"-group-{n}" if several else "", n if several else None,
-                    {"training-day": g.training_day, "in-depth-session": g.in_depth_session}))
-    for n, meeting in enumerate(m.intervision_meetings, 1):
-        out.append((f"-{n}" if len(m.intervision_meetings) > 1 else "", None, {"intervision-meeting": meeting}))
-    return out
-
-
 def pack_items(project: Project, m: MunicipalityFile) -> list[Item]:
     """The personalised documents: every agenda and invitation of each occasion's sessions."""
-    return [Item(f"{doc.id}{suffix}", doc.id, places, group)
-            for suffix, group, places in occasions(m)
+    return [Item(f"{doc.id}{held.suffix}", doc.id, held.places, held.group)
+            for held in m.occasions
             for doc in project.documents.values()
-            if doc.kind not in SHARED_KINDS and set(doc.sessions) <= set(places)]
+            if doc.kind not in SHARED_KINDS and set(doc.sessions) <= set(held.places)]
 
 
 def sessions_of(m: MunicipalityFile) -> list[tuple[str, str, EventPlace]]:
     """(calendar file name, session id, place) for every session of the municipality."""
-    return [(f"{sid}{suffix}", sid, place) for suffix, _, places in occasions(m) for sid, place in places.items()]
+    return [(f"{sid}{held.suffix}", sid, place) for held in m.occasions for sid, place in held.places.items()]
+
+
+def pack_locale(project: Project, lang: str, country: str) -> str:
+    """The pack's locale: its language as written in the municipality's country where Babel
+    knows that pair (nl_BE, en_NL), else the language's own locale (fi in NL: fi_FI)."""
+    from babel import Locale, UnknownLocaleError
+
+    candidate = f"{lang}_{country}"
+    try:
+        Locale.parse(candidate)
+        return candidate
+    except (ValueError, UnknownLocaleError):
+        return project.languages[lang].locale
 
 
 def deterministic_zip(files: dict[str, bytes]) -> bytes:
@@ -100,19 +100,19 @@ def deterministic_zip(files: dict[str, bytes]) -> bytes:
 
 
 class Packer:
-    """Makes packs; keeps what every pack shares (renderers, shared documents, fonts, verdicts)."""
+    """Makes packs from the loaded sources; keeps what every pack shares (renderers, the shared
+    documents of each language, fonts)."""
 
-    def __init__(self, project: Project, out_dir: Path, draft: bool, pdfs: PdfRenderer):
-        self.project = project
+    def __init__(self, sources: Sources, out_dir: Path, draft: bool, pdfs: PdfRenderer):
+        self.sources = sources
+        self.project = sources.project
         self.out = out_dir
         self.draft = draft
         self.pdfs = pdfs
-        self.translations: dict[str, object] = {}
         self.renderers: dict[tuple[str, str], Renderer] = {}
-        self.contents: dict[tuple[str, str], ContentFile] = {}
         self.shared: dict[str, dict[str, bytes]] = {}
+        self.contents: dict[str, dict[str, ContentFile]] = {}
         self.fonts = font_files()
-        self.verdicts: dict[str, list] = {}
         self.fonts_written = False
 
     def ensure_fonts(self) -> None:
@@ -124,35 +124,22 @@ class Packer:
                     write_atomic(path, data)
             self.fonts_written = True
 
-    def gate(self, lang: str) -> None:
-        """A pack is refused while `check` finds errors for its language (unless --draft)."""
-        if lang not in self.verdicts:
-            self.verdicts[lang] = check(self.project.root, lang).errors
-        errors = self.verdicts[lang]
-        if errors and not self.draft:
-            shown = "; ".join(f"{f.code} in {f.file}" + (f":{f.line}" if f.line else "") for f in errors[:5])
-            more = f" and {len(errors) - 5} more" if len(errors) > 5 else ""
-            raise ProjectError(f"the {lang} materials have {len(errors)} consistency errors ({shown}{more}); "
-                               f"run `invoke check --lang {lang}` and fix them, or add --draft for a marked draft")
-
     def renderer(self, lang: str, locale: str) -> Renderer:
-        key = (lang, locale)
-        if key not in self.renderers:
-            if lang not in self.translations:
-                language = self.project.languages[lang]
-                self.translations[lang] = catalogs.translations(self.project.root, lang, language.locale, language.source)
-            self.renderers[key] = Renderer(self.project, lang, self.translations[lang], locale, pack=True, draft=self.draft)
-        return self.renderers[key]
+        if (lang, locale) not in self.renderers:
+            self.renderers[lang, locale] = renderer_for(self.sources, lang, locale=locale, pack=True, draft=self.draft)
+        return self.renderers[lang, locale]
 
     def content(self, lang: str, doc_id: str) -> ContentFile:
-        if (lang, doc_id) not in self.contents:
-            path = self.project.content_file(lang, doc_id)
-            self.contents[lang, doc_id] = read_content(path, self.project.root, lang, doc_id)
-        return self.contents[lang, doc_id]
+        """A document's words; in a draft, the English stands in for what is not translated."""
+        if lang not in self.contents:
+            self.contents[lang] = contents_of(self.sources, lang, self.draft)[0]
+        return self.contents[lang][doc_id]
 
     def job(self, name: str, page: Page) -> PdfJob:
-        return PdfJob(name, for_print(page.html, page.lang), self.out.resolve().as_uri() + "/", readable_roots(self.project, self.out),
-                      f"content/{page.lang}/{page.doc_id}.md", pdf_stylesheet(self.project))
+        # A pack's pages sit beside its assets/: the fonts resolve from build/, not build/<lang>/.
+        return PdfJob(name, for_print(page.html, page.lang), self.out.resolve().as_uri() + "/",
+                      readable_roots(self.project, self.out), f"content/{page.lang}/{page.doc_id}.md",
+                      pdf_stylesheet(self.project))
 
     def shared_files(self, lang: str) -> dict[str, bytes]:
         """Programme and handouts in `lang`: rendered once, then reused by every pack."""
@@ -170,8 +157,7 @@ class Packer:
         return self.shared[lang]
 
     def make(self, m: MunicipalityFile, lang: str) -> PackResult:
-        self.gate(lang)
-        renderer = self.renderer(lang, m.locale(lang))
+        renderer = self.renderer(lang, pack_locale(self.project, lang, m.country))
         files: dict[str, bytes] = dict(self.shared_files(lang))
         pages: list[tuple[Item, Page]] = []
         for item in pack_items(self.project, m):
@@ -201,10 +187,11 @@ class Packer:
     def calendar(self, m: MunicipalityFile, lang: str, renderer: Renderer, name: str, session_id: str, place: EventPlace) -> bytes:
         session = self.project.sessions[session_id]
         tr = renderer.gettext
-        summary = f"{tr(SESSION_NAMES[session_id])} – {tr('Polarisation Framework')}"
-        agenda = self.content(lang, f"agenda-{session_id}")
+        summary = f"{tr(session.name)} – {tr('Polarisation Framework')}"
+        agenda = next((self.content(lang, d.id) for d in self.project.documents.values()
+                       if d.kind == "agenda" and session_id in d.sessions), None)
         e = event(session, renderer.fmt, tr, place)
-        titles = {s.id: s.title for s in agenda.sections}
+        titles = {s.id: s.title for s in agenda.sections} if agenda else {}
         lines = [f"{m.name} · {self.project.organisation}", ""]
         lines += [f"{slot.time_range}  {titles.get(slot.id, slot.id)}" for slot in e.slots]
         lines += ["", f"{tr('Contact')}: {m.contact['name']}, {m.contact['email']}, {m.contact['phone']}"]
@@ -225,33 +212,35 @@ class Packer:
 def pack(root: Path, slug: str | None = None, all: bool = False, lang: str | None = None,
          draft: bool = False, jobs: int | None = None, out_dir: Path | None = None, on_pack=None,
          on_start=None) -> list[PackResult]:
-    """Make the packs asked for; every municipality file is validated before anything is written."""
+    """Make the packs asked for: every source, and every municipality file asked for, is loaded
+    and judged by the rules before anything is written."""
     root = Path(root).resolve()
-    project = load_project(root)
     if all == bool(slug):
         raise ProjectError("give either --municipality SLUG or --all")
-    slugs = list_slugs(root) if all else [slug]
-    if not slugs:
-        raise ProjectError("no municipality files in municipalities/")
-    problems, municipalities = [], []
-    for s in slugs:
-        try:
-            municipalities.append(load_municipality(project, s))
-        except ProjectError as exc:
-            problems += exc.problems
-    if problems:
-        raise ProjectError(problems)
+    slugs = every_municipality(root) if all else [slug]
+    sources = load(root, municipalities=slugs)
+    project = sources.project
     if lang:
         project.select_languages(lang)
-    work = [(m, l) for m in municipalities for l in ([lang] if lang else m.languages)]
+    work = []
+    for s in slugs:
+        m = sources.municipalities[s]
+        if lang and lang not in m.languages:
+            if all:
+                continue  # --all --lang fi: the municipalities that asked for Finnish
+            raise ProjectError(f"{relative(m.path, root)}: languages: {m.name} asked for "
+                               f"{', '.join(m.languages)}, not {lang}; add {lang} to its languages to make that pack")
+        work += [(m, l) for l in ([lang] if lang else m.languages)]
+    if not work:
+        raise ProjectError(f"no municipality file asks for {lang}; see the languages: field of each")
+    gate(run_rules(sources, sorted({l for _, l in work})), draft, "pack")
     if on_start:
         on_start(len(work))
     results = []
     out = Path(out_dir) if out_dir else root / "build"
     with BuildLock(out), PdfRenderer(jobs) as pdfs:
-        packer = Packer(project, out, draft, pdfs)
-        for l in sorted({l for _, l in work}):
-            packer.gate(l)
+        pdfs.start()
+        packer = Packer(sources, out, draft, pdfs)
         for m, l in work:
             started = time.perf_counter()
             results.append(packer.make(m, l))

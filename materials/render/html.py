@@ -17,7 +17,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from materials.sources.content import INTRO, ContentFile, Section, notes_line, split_notes
+from materials.sources.content import IMAGE, INTRO, ContentFile, Section, notes_line, split_notes
 from materials.render.context import document_context
 from materials.sources.catalogs import N_
 from materials.sources.municipality import Municipality
@@ -27,7 +27,6 @@ from materials.sources.project import Document, Project
 from materials.render.typography import nbsp, smarty_substitutions, text_nodes
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
-IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".svg": "image/svg+xml", ".webp": "image/webp"}
 KIND_NAMES = {
@@ -41,12 +40,6 @@ KIND_GROUPS = {
     "agenda": N_("Agendas"),
     "handout": N_("Slide handouts"),
     "invitation": N_("Invitations"),
-}
-SESSION_NAMES = {
-    "introductory-meeting": N_("Introductory meeting"),
-    "training-day": N_("Training day"),
-    "in-depth-session": N_("In-depth session"),
-    "intervision-meeting": N_("Intervision meeting"),
 }
 GROUP_LABEL = N_("Group %(number)s")
 # Translators: the mark on every page of a pack built with --draft.
@@ -244,7 +237,7 @@ class Renderer:
             "page_label": page_label_css(self.gettext(PAGE_LABEL)),
             "kind_names": {k: self.gettext(v) for k, v in KIND_NAMES.items()},
             "kind_groups": {k: self.gettext(v) for k, v in KIND_GROUPS.items()},
-            "session_names": {k: self.gettext(SESSION_NAMES.get(k, k)) for k in self.project.sessions},
+            "session_names": {k: self.gettext(s.name) for k, s in self.project.sessions.items()},
             "draft": self.draft,
             "draft_label": self.gettext(DRAFT_LABEL),
             "draft_css": Markup(css_string(self.gettext(DRAFT_LABEL))),
@@ -272,8 +265,6 @@ class Renderer:
         intro = content.section(INTRO)
         intro_html = self.section(intro, variables, content).html if intro else Markup("")
         meta = {k: self._inline(self._jinja(v, variables, content, 1)) for k, v in content.meta.items()}
-        if doc.kind == "agenda":
-            self._check_agenda(doc, content)
         html = self._page(
             f"{doc.kind}.html",
             doc=doc,
@@ -288,13 +279,6 @@ class Renderer:
                 "draft_css": Markup(css_string(self.gettext(UNTRANSLATED_LABEL)))} if untranslated else {}),
         )
         return Page(self.lang, doc.id, doc.kind, meta["title"].striptags(), html)
-
-    def _check_agenda(self, doc: Document, content: ContentFile) -> None:
-        expected = [i.id for s in doc.sessions for i in self.project.sessions[s].items]
-        found = [s.id for s in content.sections if s.id != INTRO]
-        if found != expected:
-            raise ProjectError(Problem(content.name, "agenda sections must be the session's items, in order: "
-                                       + ", ".join(expected) + f" (found: {', '.join(found) or 'none'})"))
 
     def pack_index(self, title: str, municipality, documents: list[dict], calendars: list[dict]) -> str:
         """A pack's index.html: its documents and calendar files, in the pack's language."""

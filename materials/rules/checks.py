@@ -1,13 +1,16 @@
-"""`invoke check`: is every translation complete, current and consistent with the English source?
+"""The rules: is every source well-formed, and every translation complete, current and
+consistent with the English source?
 
-Sections are aligned across languages by their stable ids, not by position. Each check is a
-small function with a stable code; every finding names the language, document, file and line
-and says, in one sentence, what to do.
+Each rule is written once, here, and judges the loaded `Sources`: `invoke check` reports its
+findings, and build and pack refuse on the errors among them (`gate`), through the same code.
+Sections are aligned across languages by their stable ids, not by position. Each rule has a
+stable code; every finding names the language, document, file and line and says, in one
+sentence, what to do. A finding is `draft_ok` when it says a translation is unfinished (a draft
+build shows the English in its place); a malformed source stops even a draft.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 import time
 from collections import Counter
@@ -18,13 +21,13 @@ from babel.messages.catalog import Catalog
 from babel.messages.checkers import python_format
 from babel.messages.catalog import TranslationError
 
-from materials.sources import catalogs, stamps
-from materials.sources.content import INTRO, ContentFile, Section, read_content
-from materials.errors import ProjectError, relative
-from materials.sources.glossary import Glossary, contains_term, load_glossary, tokens
-from materials.sources.project import Project, load_project
+from materials.errors import Problem, ProjectError, relative
+from materials.sources import Sources, catalogs, load, stamps
+from materials.sources.content import IMAGE, INTRO, ContentFile, Section
+from materials.sources.glossary import Glossary, contains_term, tokens
+from materials.sources.project import Project
 
-# code -> what kind of problem it is (every finding of these codes is an error: it stops a pack)
+# The codes (every finding of these codes is an error: it stops a build and a pack)
 CODES = (
     "content", "missing-document", "extra-document", "missing-section", "extra-section", "structure",
     "placeholder", "number", "link", "image", "untranslated", "outdated", "glossary", "catalog", "agenda",
@@ -32,7 +35,6 @@ CODES = (
 EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 NUMBER = re.compile(r"(?<![\w.,:])\d+(?:[.,:]\d+)*(?![\w])")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)[^)]*\)|<((?:https?|mailto):[^>]+)>")
-IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 
 
@@ -46,6 +48,7 @@ class Finding:
     message: str
     diff: str = ""
     severity: str = "error"
+    draft_ok: bool = False  # an unfinished translation: a draft build or pack may go on
 
 
 @dataclass
@@ -126,10 +129,6 @@ def is_translatable(paragraph: str, names: tuple[str, ...]) -> bool:
     return len(words) >= 2
 
 
-def section_text(section: Section) -> str:
-    return f"## {section.title}\n\n{section.body}" if section.id != INTRO else section.body
-
-
 class Checker:
     def __init__(self, project: Project, glossary: Glossary):
         self.project = project
@@ -137,37 +136,25 @@ class Checker:
         self.source = project.source_language
         self.findings: list[Finding] = []
 
-    def add(self, code, lang, doc, file, line, message, diff=""):
-        self.findings.append(Finding(code, lang, doc, file, line, message, diff))
+    def add(self, code, lang, doc, file, line, message, diff="", draft_ok=False):
+        self.findings.append(Finding(code, lang, doc, file, line, message, diff, draft_ok=draft_ok))
 
     # -- documents -------------------------------------------------------------------------
-    def documents(self, lang: str) -> dict[str, ContentFile]:
-        """Read every content file of a language; unreadable ones are findings."""
-        out = {}
-        folder = self.project.content_dir / lang
-        listed = set(self.project.documents)
-        for doc_id in self.project.documents:
-            path = self.project.content_file(lang, doc_id)
-            if not path.exists():
-                continue
-            try:
-                out[doc_id] = read_content(path, self.project.root, lang, doc_id)
-            except ProjectError as exc:
-                for p in exc.problems:
-                    self.add("content", lang, doc_id, p.file, p.line, f"{p.message}.".replace("..", "."))
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.md")):
-                if path.stem not in listed:
-                    self.add("extra-document", lang, path.stem, relative(path, self.project.root), None,
-                             "This file is not a document of content/project.yaml; add it there or remove the file.")
-        return out
-
-    def missing_documents(self, lang: str, docs: dict, source_docs: dict) -> None:
-        for doc_id in self.project.documents:
-            path = relative(self.project.content_file(lang, doc_id), self.project.root)
-            if doc_id not in docs and not self.project.content_file(lang, doc_id).exists():
-                self.add("missing-document", lang, doc_id, path, None,
-                         f"Translate content/{self.source}/{doc_id}.md into this file.")
+    def documents(self, sources: Sources, lang: str) -> dict[str, ContentFile]:
+        """A language's content files as loaded; unreadable and unlisted ones are findings."""
+        for u in sources.unreadable:
+            if u.code == "content" and u.lang == lang:
+                self.add("content", lang, u.doc, u.problem.file, u.problem.line, u.problem.message)
+        for name in sources.extra_files.get(lang, []):
+            self.add("extra-document", lang, Path(name).stem, name, None,
+                     "This file is not a document of content/project.yaml; add it there or remove the file.", draft_ok=True)
+        if lang != self.source:
+            for doc_id in self.project.documents:
+                if (lang, doc_id) in sources.absent:
+                    path = relative(self.project.content_file(lang, doc_id), self.project.root)
+                    self.add("missing-document", lang, doc_id, path, None,
+                             f"Translate content/{self.source}/{doc_id}.md into this file.", draft_ok=True)
+        return {d: c for (l, d), c in sources.contents.items() if l == lang}
 
     # -- sections --------------------------------------------------------------------------
     def sections(self, lang: str, src: ContentFile, tr: ContentFile) -> None:
@@ -176,11 +163,11 @@ class Checker:
         for s in src.sections:
             if s.id not in tr_ids:
                 self.add("missing-section", lang, tr.doc_id, tr.name, None,
-                         f"Section '{s.id}' (line {s.line} of {src.name}) is missing; translate it here.")
+                         f"Section '{s.id}' (line {s.line} of {src.name}) is missing; translate it here.", draft_ok=True)
         for s in tr.sections:
             if s.id not in src_ids:
                 self.add("extra-section", lang, tr.doc_id, tr.name, s.line,
-                         f"Section '{s.id}' is not in the source; remove it or fix its id.")
+                         f"Section '{s.id}' is not in the source; remove it or fix its id.", draft_ok=True)
         for s in src.sections:
             t = tr.section(s.id)
             if t is not None:
@@ -188,57 +175,56 @@ class Checker:
         # The front matter is compared as one more section.
         for key in src.meta:
             if key not in tr.meta:
-                self.add("missing-section", lang, tr.doc_id, tr.name, 1, f"Front matter key '{key}' is missing; translate it.")
+                self.add("missing-section", lang, tr.doc_id, tr.name, 1, f"Front matter key '{key}' is missing; translate it.", draft_ok=True)
 
     def compare(self, lang: str, tr: ContentFile, s: Section, t: Section) -> None:
         doc, file = tr.doc_id, tr.name
         a, b = structure_of(s), structure_of(t)
         if a != b:
             diffs = ", ".join(f"{k}: {a[k]} in the source, {b[k]} here" for k in sorted(set(a) | set(b)) if a[k] != b[k])
-            self.add("structure", lang, doc, file, t.line, f"Section '{s.id}' has a different structure ({diffs}); match the source.")
-        src_text, tr_text = section_text(s), section_text(t)
+            self.add("structure", lang, doc, file, t.line, f"Section '{s.id}' has a different structure ({diffs}); match the source.", draft_ok=True)
+        src_text, tr_text = s.text, t.text
         if diff := multiset_difference(expressions(src_text), expressions(tr_text)):
             self.add("placeholder", lang, doc, file, t.line,
-                     f"Section '{s.id}' uses different template values ({diff}); use exactly the source's.")
+                     f"Section '{s.id}' uses different template values ({diff}); use exactly the source's.", draft_ok=True)
         if diff := multiset_difference(numbers(src_text), numbers(tr_text)):
             self.add("number", lang, doc, file, t.line,
-                     f"Section '{s.id}' has different numbers ({diff}); keep the source's numbers.")
+                     f"Section '{s.id}' has different numbers ({diff}); keep the source's numbers.", draft_ok=True)
         la, lb = Counter(x or y for x, y in LINK.findall(src_text)), Counter(x or y for x, y in LINK.findall(tr_text))
         if la != lb:
             self.add("link", lang, doc, file, t.line,
-                     f"Section '{s.id}' links to different targets ({', '.join(sorted(lb)) or 'none'} instead of {', '.join(sorted(la)) or 'none'}); link where the source links.")
+                     f"Section '{s.id}' links to different targets ({', '.join(sorted(lb)) or 'none'} instead of {', '.join(sorted(la)) or 'none'}); link where the source links.", draft_ok=True)
         ia, ib = Counter(src for _, src in IMAGE.findall(src_text)), Counter(src for _, src in IMAGE.findall(tr_text))
         if ia != ib:
-            self.add("image", lang, doc, file, t.line, f"Section '{s.id}' shows different images; use the source's images.")
+            self.add("image", lang, doc, file, t.line, f"Section '{s.id}' shows different images; use the source's images.", draft_ok=True)
         for alt, src in IMAGE.findall(tr_text):
             if not alt.strip():
-                self.add("image", lang, doc, file, t.line, f"Image {src} in section '{s.id}' has no alt text; describe it in this language.")
+                self.add("image", lang, doc, file, t.line, f"Image {src} in section '{s.id}' has no alt text; describe it in this language.", draft_ok=True)
         source_paragraphs = set(paragraphs(s.body)) | ({s.title} if s.title else set())
         for p in paragraphs(t.body) + ([t.title] if t.title else []):
             if p in source_paragraphs and is_translatable(p, self.glossary.names):
                 self.add("untranslated", lang, doc, file, t.line,
-                         f"Section '{s.id}' has text identical to the source (\"{p[:60]}\"); translate it.")
+                         f"Section '{s.id}' has text identical to the source (\"{p[:60]}\"); translate it.", draft_ok=True)
                 break
         self.terms(lang, tr, s, t)
 
     def terms(self, lang: str, tr: ContentFile, s: Section, t: Section) -> None:
-        src_tokens = tokens(EXPRESSION.sub(" ", section_text(s)))
-        tr_tokens = tokens(EXPRESSION.sub(" ", section_text(t)))
+        src_tokens = tokens(EXPRESSION.sub(" ", s.text))
+        tr_tokens = tokens(EXPRESSION.sub(" ", t.text))
         for term in self.glossary.terms:
             source_term, target = term.words.get(self.source), term.words.get(lang)
             if not source_term or not target:
                 continue
             if contains_term(src_tokens, source_term, self.source) and not contains_term(tr_tokens, target, lang):
                 self.add("glossary", lang, tr.doc_id, tr.name, t.line,
-                         f"Section '{s.id}' uses the term \"{source_term}\"; use \"{target}\" (in any inflected form) in the translation.")
+                         f"Section '{s.id}' uses the term \"{source_term}\"; use \"{target}\" (in any inflected form) in the translation.", draft_ok=True)
             for bad in term.forbidden.get(lang, ()):
                 if contains_term(tr_tokens, bad, lang):
                     self.add("glossary", lang, tr.doc_id, tr.name, t.line,
-                             f"Section '{s.id}' uses \"{bad}\", which the glossary forbids; write \"{target}\".")
+                             f"Section '{s.id}' uses \"{bad}\", which the glossary forbids; write \"{target}\".", draft_ok=True)
 
     # -- outdated ----------------------------------------------------------------------------
-    def outdated(self, lang: str, src: ContentFile, tr: ContentFile) -> None:
-        stamped = stamps.load(self.project.root, lang, src.doc_id)
+    def outdated(self, lang: str, src: ContentFile, tr: ContentFile, stamped: dict[str, str]) -> None:
         stamp_name = relative(stamps.path(self.project.root, lang, src.doc_id), self.project.root)
         current = stamps.source_texts(src)
         for sid, text in current.items():
@@ -249,13 +235,12 @@ class Checker:
             if sid not in stamped:
                 self.add("outdated", lang, src.doc_id, tr.name, line,
                          f"Section '{sid}' has never been confirmed; check it against the source, then run "
-                         f"invoke i18n.stamp --lang {lang} --doc {src.doc_id}.")
+                         f"invoke i18n.stamp --lang {lang} --doc {src.doc_id}.", draft_ok=True)
             elif stamped[sid] != text:
-                diff = "\n".join(difflib.unified_diff(stamped[sid].split("\n"), text.split("\n"),
-                                                      f"{src.name} (when last confirmed)", f"{src.name} (now)", lineterm="", n=1))
+                diff = stamps.diff(stamped[sid], text, f"{src.name} (when last confirmed)", f"{src.name} (now)")
                 self.add("outdated", lang, src.doc_id, tr.name, line,
                          f"Section '{sid}' changed in the source since it was last confirmed ({stamp_name}); update the "
-                         f"translation as the diff shows, then run invoke i18n.stamp --lang {lang} --doc {src.doc_id}.", diff)
+                         f"translation as the diff shows, then run invoke i18n.stamp --lang {lang} --doc {src.doc_id}.", diff, draft_ok=True)
 
     # -- agendas -------------------------------------------------------------------------------
     def agenda(self, lang: str, content: ContentFile) -> None:
@@ -268,47 +253,35 @@ class Checker:
             self.add("agenda", lang, doc.id, content.name, None,
                      f"The agenda's sections must be the session's items in order ({', '.join(expected)}); found {', '.join(found) or 'none'}.")
         for s in content.sections:
-            if m := CLOCK.search(EXPRESSION.sub(" ", section_text(s))):
+            if m := CLOCK.search(EXPRESSION.sub(" ", s.text)):
                 self.add("agenda", lang, doc.id, content.name, s.line,
                          f"Section '{s.id}' writes the clock time {m.group()} by hand; times come from content/project.yaml, remove it.")
 
     def sessions(self) -> None:
         for sid, session in self.project.sessions.items():
-            total = sum(i.minutes for i in session.items)
-            if total != session.minutes:
+            if session.items_minutes != session.minutes:
                 self.add("agenda", "", sid, "content/project.yaml", None,
-                         f"Session '{sid}' lasts {session.minutes} minutes but its items add up to {total}; make them agree.")
+                         f"Session '{sid}' lasts {session.minutes} minutes but its items add up to "
+                         f"{session.items_minutes}; make them agree.")
 
     # -- catalogs ------------------------------------------------------------------------------
-    def catalogs(self, langs: list[str]) -> None:
+    def catalogs(self, sources: Sources, langs: list[str]) -> None:
         root = self.project.root
-        pot = catalogs.pot_path(root / "locale")
-        try:
-            template = catalogs.read_catalog(pot, root)
-        except ProjectError as exc:
-            for p in exc.problems:
-                self.add("catalog", "", "", p.file, p.line, f"{p.message}.")
-            template = None
+        for u in sources.unreadable:
+            if u.code in ("catalog", "glossary") and (not u.lang or u.lang in langs):
+                self.add(u.code, u.lang, "", u.problem.file, u.problem.line, u.problem.message)
+        template = sources.template
         if template is not None:
-            current = {m.id for m in catalogs.extract() if m.id}
+            current = {m.id for m in catalogs.extract(self.project) if m.id}
             known = {m.id for m in template if m.id}
             if current != known:
-                self.add("catalog", "", "", relative(pot, root), None,
+                self.add("catalog", "", "", relative(catalogs.pot_path(root / "locale"), root), None,
                          f"messages.pot is out of date with the templates ({len(current - known)} new, {len(known - current)} removed); "
                          "run invoke i18n.extract and invoke i18n.update.")
         for lang in langs:
-            if lang == self.source:
-                continue
-            locale = self.project.languages[lang].locale
-            path = catalogs.po_path(root / "locale", lang)
-            name = relative(path, root)
-            try:
-                catalog = catalogs.read_catalog(path, root, locale)
-            except ProjectError as exc:
-                for p in exc.problems:
-                    self.add("catalog", lang, "", p.file, p.line, f"{p.message}.")
-                continue
-            self.catalog(lang, name, catalog, template)
+            if lang != self.source and lang in sources.catalogs:
+                name = relative(catalogs.po_path(root / "locale", lang), root)
+                self.catalog(lang, name, sources.catalogs[lang], template)
 
     def catalog(self, lang: str, name: str, catalog: Catalog, template: Catalog | None) -> None:
         expected_plural = Catalog(locale=catalog.locale).plural_forms if catalog.locale else None
@@ -320,12 +293,14 @@ class Checker:
                 continue
             line = m.lineno
             mid = m.id[0] if isinstance(m.id, tuple) else m.id
-            strings = m.string if isinstance(m.string, tuple) else (m.string,)
-            if not all(strings):
-                self.add("catalog", lang, "", name, line, f"Message \"{mid}\" is not translated; translate it.")
+            state = catalogs.state(m)
+            if state == catalogs.UNTRANSLATED:
+                self.add("catalog", lang, "", name, line, f"Message \"{mid}\" is not translated; translate it.", draft_ok=True)
                 continue
-            if m.fuzzy:
-                self.add("catalog", lang, "", name, line, f"Message \"{mid}\" is marked fuzzy; check it and remove the fuzzy flag.")
+            if state == catalogs.FUZZY:
+                self.add("catalog", lang, "", name, line, f"Message \"{mid}\" is marked fuzzy; check it and remove the fuzzy flag.",
+                         draft_ok=True)
+            strings = m.string if isinstance(m.string, tuple) else (m.string,)
             if isinstance(m.id, tuple) and len(strings) != catalog.num_plurals:
                 self.add("catalog", lang, "", name, line,
                          f"Message \"{mid}\" has {len(strings)} plural forms; {lang} needs {catalog.num_plurals}.")
@@ -334,38 +309,64 @@ class Checker:
             except TranslationError as exc:
                 self.add("catalog", lang, "", name, line, f"Message \"{mid}\": {exc}; keep the source's placeholders.")
         if template is not None:
-            missing = [m.id for m in template if m.id and m.id not in catalog]
-            for mid in missing:
-                self.add("catalog", lang, "", name, None, f"Message \"{mid}\" of messages.pot is missing; run invoke i18n.update.")
+            for mid in [m.id for m in template if m.id and m.id not in catalog]:
+                self.add("catalog", lang, "", name, None, f"Message \"{mid}\" of messages.pot is missing; run invoke i18n.update.",
+                         draft_ok=True)
 
 
-def check(root: Path, lang: str = "all") -> Report:
-    """Check the selected translations (and the source's own consistency) against the source."""
+def run(sources: Sources, langs: list[str]) -> Report:
+    """Every rule over the loaded sources, for the selected languages (and the source's own
+    consistency, which every language depends on)."""
     started = time.perf_counter()
-    root = Path(root).resolve()
-    project = load_project(root, strict=False)
-    langs = project.select_languages(lang)
-    checker = Checker(project, load_glossary(root))
+    project = sources.project
+    checker = Checker(project, sources.glossary)
     source = project.source_language
     checker.sessions()
-    source_docs = checker.documents(source)
+    source_docs = checker.documents(sources, source)
     for content in source_docs.values():
         checker.agenda(source, content)
     for l in langs:
         if l == source:
             continue
-        docs = checker.documents(l)
-        checker.missing_documents(l, docs, source_docs)
-        for doc_id, tr in docs.items():
+        for doc_id, tr in checker.documents(sources, l).items():
             src = source_docs.get(doc_id)
             checker.agenda(l, tr)
             if src is None:
                 continue
             checker.sections(l, src, tr)
-            checker.outdated(l, src, tr)
-    checker.catalogs(langs)
+            checker.outdated(l, src, tr, sources.stamps.get((l, doc_id), {}))
+    checker.catalogs(sources, langs)
     report = Report(checker.findings, langs)
     order = {c: i for i, c in enumerate(CODES)}
     report.findings.sort(key=lambda f: (f.lang, f.doc, f.file, f.line or 0, order.get(f.code, 99)))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def gate(report: Report, draft: bool = False, what: str = "build") -> None:
+    """Refuse a build or pack on the report's errors; a draft lets unfinished translations
+    through (the English stands in, marked) but never a malformed source."""
+    errors = [f for f in report.errors if not (draft and f.draft_ok)]
+    if not errors:
+        return
+    # A translator's work item names its code (check's words); a malformed source is told as is.
+    shown = [Problem(f.file, f"{f.code}: {f.message}" if f.draft_ok else f.message, f.line) for f in errors[:MAX_SHOWN]]
+    if not any(f.draft_ok for f in errors) and len(errors) <= MAX_SHOWN:
+        raise ProjectError(shown)  # its own message says what to fix
+    langs = sorted({f.lang for f in errors if f.lang})
+    hint = f"invoke check --lang {langs[0]}" if len(langs) == 1 else "invoke check"
+    more = f"{len(errors) - MAX_SHOWN} more; " if len(errors) > MAX_SHOWN else ""
+    draftable = not draft and all(f.draft_ok for f in errors)
+    advice = (f"the {what} stops here: {more}run `{hint}` for every finding"
+              + (", or add --draft to show the English where the translation is unfinished" if draftable else ""))
+    raise ProjectError(shown + [Problem("", advice)])
+
+
+
+MAX_SHOWN = 10
+
+
+def check(root: Path, lang: str = "all") -> Report:
+    """Load the sources under `root` and run every rule for the selected languages."""
+    sources = load(root)
+    return run(sources, sources.project.select_languages(lang))

@@ -7,6 +7,7 @@ Poedit, Weblate and Crowdin read.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.support import NullTranslations, Translations
 
 from materials.errors import Problem, ProjectError, relative
+from materials.sources.files import read_bytes
 
 DOMAIN = "messages"
 PACKAGE = Path(__file__).resolve().parent.parent  # materials/
@@ -42,8 +44,9 @@ def po_path(locale_dir: Path, lang: str) -> Path:
     return locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def extract(project_name: str = "polarisation-materials") -> Catalog:
-    """A template catalog of every translatable string in the templates and the package."""
+def extract(project=None, project_name: str = "polarisation-materials") -> Catalog:
+    """A template catalog of every translatable string in the templates and the package, and,
+    given the project, the session names of content/project.yaml."""
     catalog = Catalog(project=project_name, version="1", copyright_holder="Inside Polarisation",
                       msgid_bugs_address="", charset="utf-8", fuzzy=False,
                       header_comment=HEADER.format(lang="template"), last_translator="Inside Polarisation",
@@ -53,7 +56,44 @@ def extract(project_name: str = "polarisation-materials") -> Catalog:
         comment_tags=("Translators:",),
     ):
         catalog.add(message, None, [(f"materials/{filename}", lineno)], auto_comments=comments, context=context)
+    if project is not None:
+        lines = _session_lines(project)
+        for sid, session in project.sessions.items():
+            catalog.add(session.name, None, [("content/project.yaml", lines.get(sid, 0))],
+                        auto_comments=[f"The name of a session ({sid})."])
     return catalog
+
+
+def _session_lines(project) -> dict[str, int]:
+    """The line of each session's name in content/project.yaml (for the catalog's references)."""
+    out, inside = {}, False
+    try:
+        text = project.data_file.read_text(encoding="utf-8")
+    except OSError:
+        return out
+    current = None
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.startswith("sessions:"):
+            inside = True
+            continue
+        if inside and line and not line.startswith(" ") and not line.startswith("#"):
+            break
+        if inside and re.match(r"^  [a-z0-9-]+:\s*$", line):
+            current = line.strip().rstrip(":")
+        elif inside and current and line.strip().startswith("name:"):
+            out[current] = number
+    return out
+
+
+TRANSLATED, FUZZY, UNTRANSLATED = "translated", "fuzzy", "untranslated"
+
+
+def state(message) -> str:
+    """Whether a catalog message is translated, fuzzy or untranslated: the one rule for it."""
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    if not all(strings):
+        return UNTRANSLATED
+    return FUZZY if message.fuzzy else TRANSLATED
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
@@ -68,12 +108,48 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
     tmp.replace(path)
 
 
+PO_STRING = r'"(?:[^"\\\n]|\\.)*"'
+PO_LINE = re.compile(rf"^(?:(?P<keyword>msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \t]+)?{PO_STRING}[ \t]*$")
+MAX_BYTES = 2_000_000
+
+
+def po_syntax(text: str, name: str) -> list[Problem]:
+    """What Babel's reader lets through but gettext would refuse: a string without its closing
+    quote, a keyword without a quoted string, a second msgstr in one message, a msgstr before
+    its msgid. Each is a problem with its line, so a broken line never reaches a page."""
+    problems = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            if not stripped:
+                seen = set()
+            continue
+        match = PO_LINE.match(stripped)
+        if not match:
+            problems.append(Problem(name, f"malformed catalog line: expected a keyword and a \"quoted string\", got {stripped[:60]!r}", number))
+            continue
+        keyword = match["keyword"]
+        if keyword is None:
+            continue
+        if keyword in ("msgctxt", "msgid") and (seen & {"msgstr"} or any(k.startswith("msgstr[") for k in seen)):
+            seen = set()
+        if keyword in seen:
+            problems.append(Problem(name, f"malformed catalog: a second {keyword} in one message", number))
+        elif keyword.startswith("msgstr") and "msgid" not in seen:
+            problems.append(Problem(name, f"malformed catalog: {keyword} before its msgid", number))
+        seen.add(keyword)
+    return problems
+
+
 def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
     """Parse a .po or .pot file; malformed files are a ProjectError naming the line."""
     name = relative(path, root)
     try:
-        with open(path, "rb") as fh:
-            return pofile.read_po(fh, locale=locale, abort_invalid=True)
+        raw = read_bytes(path, name, MAX_BYTES, inside=root / "locale")
+        if problems := po_syntax(raw.decode("utf-8", errors="replace"), name):
+            raise ProjectError(problems)
+        return pofile.read_po(io.BytesIO(raw), locale=locale, abort_invalid=True)
     except FileNotFoundError:
         raise ProjectError(Problem(name, "catalog missing; run `invoke i18n.update` to create it from locale/messages.pot"))
     except pofile.PoFileError as exc:
@@ -87,26 +163,14 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
         raise ProjectError(Problem(name, f"malformed catalog: the Content-Type header names {exc}"))
 
 
-def translations(root: Path, lang: str, locale: str, source: bool, draft: bool = False) -> NullTranslations:
-    """The compiled catalog for one language, compiled in memory from its .po as part of the build.
-
-    The source language's strings are the msgids themselves, so it needs no catalog; a missing
-    or incomplete catalog for another language is an error the build reports, except in a
-    draft build, where untranslated and fuzzy messages fall back to the source's.
-    """
-    if source:
+def compiled(catalog: Catalog | None) -> NullTranslations:
+    """A parsed catalog compiled in memory for the templates (the source language has none: its
+    strings are the message ids). Fuzzy and untranslated messages are left out, so a draft
+    build shows the English in their place; a normal build has refused them already (rules)."""
+    if catalog is None:
         return NullTranslations()
-    path = po_path(root / "locale", lang)
-    catalog = read_catalog(path, root, locale)
-    name = relative(path, root)
-    missing = [m for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
-    fuzzy = [m for m in catalog if m.id and m.fuzzy]
-    problems = [Problem(name, f"message not translated: {m.id!r}", m.lineno) for m in missing]
-    problems += [Problem(name, f"message marked fuzzy (check and confirm it): {m.id!r}", m.lineno) for m in fuzzy]
-    if problems and not draft:
-        raise ProjectError(problems)
     buf = io.BytesIO()
-    write_mo(buf, catalog)
+    write_mo(buf, catalog, use_fuzzy=False)
     buf.seek(0)
     return Translations(buf, domain=DOMAIN)
 
@@ -164,5 +228,5 @@ def compile_all(root: Path, langs: list[str], locales: dict[str, str]) -> list[C
 
 def _count(lang: str, path: str, catalog: Catalog) -> CatalogResult:
     msgs = [m for m in catalog if m.id]
-    translated = sum(1 for m in msgs if m.string and not m.fuzzy and (not isinstance(m.string, tuple) or all(m.string)))
-    return CatalogResult(lang, path, len(msgs), translated, sum(1 for m in msgs if m.fuzzy))
+    states = [state(m) for m in msgs]
+    return CatalogResult(lang, path, len(msgs), states.count(TRANSLATED), states.count(FUZZY))

@@ -10,16 +10,27 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from pydantic import Field, ValidationError
 
 from materials.errors import Problem, ProjectError, relative
+from materials.sources.files import read_bytes
+from materials.sources.yamlfile import Strict, parse_yaml, problems_of
 
-FRONT_MATTER_KEYS = {"title": True, "subtitle": False, "summary": True}
 HEADING = re.compile(r"^##(?!#)\s*(?P<title>.*?)\s*(?:\{#(?P<id>[^}\s]*)\})?\s*$")
 SECTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NOTES_MARK = "???"
+# An image in Markdown: ![alt](src "title"), the one pattern that rendering and the rules read.
+IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 INTRO = "intro"
 MAX_BYTES = 1_000_000  # a content file is a few kilobytes; refuse anything absurd early
+
+
+class FrontMatter(Strict):
+    """What a content file's front matter may hold: words only, every language the same keys."""
+
+    title: str = Field(min_length=1)
+    subtitle: str | None = Field(default=None, min_length=1)
+    summary: str = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,11 @@ class Section:
     body: str  # source Markdown of the section, without its heading
     line: int  # line of the heading (of the first body line for the introduction)
     skipped: int = 0  # blank lines between the heading and the body's first line (not in `body`)
+
+    @property
+    def text(self) -> str:
+        """The section as the source has it: heading and body (the body alone for the intro)."""
+        return self.body if self.id == INTRO else f"## {self.title}\n\n{self.body}"
 
     @property
     def body_line(self) -> int:
@@ -54,16 +70,10 @@ class ContentFile:
 def read_content(path: Path, root: Path, lang: str, doc_id: str) -> ContentFile:
     """Read one content file; a ProjectError lists every problem with file and line."""
     name = relative(path, root)
-    if not path.resolve().is_relative_to((root / "content").resolve()):
-        raise ProjectError(Problem(name, "points outside the project's content/ folder; replace the link with the file itself"))
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path, name, MAX_BYTES, inside=root / "content")
     except FileNotFoundError:
         raise ProjectError(Problem(name, f"missing: every document needs a file in content/{lang}/"))
-    except OSError as exc:
-        raise ProjectError(Problem(name, f"cannot be read: {exc.strerror}"))
-    if len(raw) > MAX_BYTES:
-        raise ProjectError(Problem(name, f"is {len(raw):,} bytes; content files are limited to {MAX_BYTES:,}"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -86,40 +96,17 @@ def _front_matter(text: str, name: str) -> tuple[dict, str, int]:
     except StopIteration:
         raise ProjectError(Problem(name, "front matter is not closed with a line '---'", 1))
     source = "\n".join(lines[1:end])
-    try:
-        meta = yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise ProjectError(Problem(name, f"front matter is not valid YAML: {problem}", line))
-    except (ValueError, RecursionError) as exc:  # a date such as 2027-02-30, nesting too deep
-        raise ProjectError(Problem(name, f"front matter is not valid YAML: {exc}", 2))
+    meta, where = parse_yaml(source, name, first_line=2, subject="front matter ")
     if meta is None:
-        meta = {}
+        meta, where = {}, {}
     if not isinstance(meta, dict):
         raise ProjectError(Problem(name, f"front matter must be a mapping of keys (title:, summary:), got {type(meta).__name__}", 2))
-    problems = []
-    for key, required in FRONT_MATTER_KEYS.items():
-        value = meta.get(key)
-        if value is None and required:
-            problems.append(Problem(name, f"front matter: missing required key '{key}'", 1))
-        elif value is not None and (not isinstance(value, str) or not value.strip()):
-            problems.append(Problem(name, f"front matter: '{key}' must be text", _key_line(lines, key, end)))
-    for key in meta:
-        if key not in FRONT_MATTER_KEYS:
-            known = ", ".join(FRONT_MATTER_KEYS)
-            problems.append(Problem(name, f"front matter: unknown key '{key}'; known keys: {known}", _key_line(lines, key, end)))
-    if problems:
-        raise ProjectError(problems)
+    try:
+        FrontMatter.model_validate(meta)
+    except ValidationError as exc:
+        problems = problems_of(exc, name, where, known=list(FrontMatter.model_fields))
+        raise ProjectError([Problem(p.file, f"front matter: {p.message}", p.line or 1) for p in problems])
     return meta, "\n".join(lines[end + 1 :]), end + 2
-
-
-def _key_line(lines: list[str], key, end: int) -> int | None:
-    for i in range(1, end):
-        if lines[i].startswith(f"{key}:"):
-            return i + 1
-    return None
 
 
 def _sections(body: str, first_line: int, name: str) -> tuple[Section, ...]:

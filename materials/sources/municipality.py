@@ -1,6 +1,10 @@
 """Municipality files (`municipalities/<slug>.yaml`): who signed up, in which language, and when
-and where each session takes place. Validated when loaded, every problem reported at once as
-`municipalities/<slug>.yaml: <field path>: expected ..., got ...`.
+and where each session takes place.
+
+The file's fields come from content/project.yaml: its `occasions` say which field places which
+sessions (so a new session needs no code), its `departments` and `countries` what may be chosen.
+A file is validated by a pydantic model made from the project, every problem reported at once as
+`municipalities/<slug>.yaml:<line>: <field path>: expected ..., got ...`.
 """
 
 from __future__ import annotations
@@ -9,20 +13,25 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Optional
 
-import yaml
+from pydantic import AfterValidator, BeforeValidator, Field, create_model
 
 from materials.errors import Problem, ProjectError, relative, shown
-from materials.sources.project import Project
+from materials.sources.project import Occasion, Project
+from materials.sources.yamlfile import Lines, Strict, read_yaml, validate
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
-DEPARTMENTS = ("public-order-and-safety", "social-development")
-# Country -> time zone of its sessions (the calendar files carry it).
-COUNTRIES = {"NL": "Europe/Amsterdam", "BE": "Europe/Brussels", "FI": "Europe/Helsinki"}
-KEYS = {"name", "country", "languages", "department", "contact", "introductory_meeting",
-        "training_groups", "intervision_meetings", "rsvp_deadline"}
+PHONE = re.compile(r"^\+?[\d ()-]{6,20}$")
+# What a missing field should have held, for its message.
+DESCRIBED = {
+    "name": "the municipality's name", "contact.name": "the contact person's name", "country": "the country's code", "languages": "a list of the pack's languages",
+    "department": "the department that starts the programme", "contact": "name, role, email and phone",
+    "role": "the contact person's role", "email": "an email address", "phone": "a phone number",
+    "date": "a date such as 2027-03-15", "start": 'a clock time such as "09:30"', "venue": "the venue's name",
+    "address": "the venue's address", "participants": "a number of participants", "rsvp_deadline": "a date such as 2027-03-15",
+}
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,7 @@ class EventPlace:
 
 @dataclass
 class Municipality:
-    """The data a pack adds; a plain build uses `placeholders()` instead."""
+    """What templates see of a municipality; a plain build shows placeholders instead."""
 
     name: str
     contact: dict
@@ -46,10 +55,14 @@ class Municipality:
 
 
 @dataclass(frozen=True)
-class TrainingGroup:
-    participants: int
-    training_day: EventPlace
-    in_depth_session: EventPlace
+class Held:
+    """One occasion of a municipality: its sessions' places, and for a group its number."""
+
+    field: str
+    suffix: str  # for its file names: "", "-2", "-group-1"
+    group: int | None  # the training group's number, when the municipality has several
+    participants: int | None
+    places: dict[str, EventPlace]
 
 
 @dataclass(frozen=True)
@@ -62,24 +75,121 @@ class MunicipalityFile:
     languages: tuple[str, ...]
     department: str
     contact: dict
-    introductory_meeting: EventPlace
-    training_groups: tuple[TrainingGroup, ...]
-    intervision_meetings: tuple[EventPlace, ...]
+    occasions: tuple[Held, ...]
     rsvp_deadline: dt.date
     path: Path
+    timezone: str
 
-    @property
-    def timezone(self) -> str:
-        return COUNTRIES[self.country]
-
-    def locale(self, lang: str) -> str:
-        """The pack's locale: its language as written in the municipality's country (nl_BE, fi_FI)."""
-        return f"{lang}_{self.country}"
+    def held(self, field_name: str) -> list[Held]:
+        return [h for h in self.occasions if h.field == field_name]
 
     def view(self, places: dict[str, EventPlace]) -> Municipality:
         """What templates see: the municipality with the given sessions' places."""
         return Municipality(self.name, dict(self.contact), self.rsvp_deadline, places)
 
+
+# -- the model -----------------------------------------------------------------------------------
+
+def _date(value: Any) -> Any:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date such as 2027-03-15, got {shown(value)}")
+
+
+def _clock(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        value = f"{value // 60:02d}:{value % 60:02d}"  # YAML 1.1 reads 09:30 unquoted as 570
+    if isinstance(value, str) and re.match(r"^\d{1,2}:\d{2}$", value):
+        h, m = map(int, value.split(":"))
+        if h < 24 and m < 60:
+            return dt.time(h, m)
+    raise ValueError(f'expected a clock time such as "09:30", got {shown(value)}')
+
+
+def _matching(pattern: re.Pattern, expected: str):
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or not pattern.match(value.strip()):
+            raise ValueError(f"expected {expected}, got {shown(value)}")
+        return value.strip()
+    return BeforeValidator(check)
+
+
+def _one_of(values) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or value not in values:
+            raise ValueError(f"expected one of {', '.join(values)}, got {shown(value)}")
+        return value
+    return BeforeValidator(check)
+
+
+Date = Annotated[dt.date, BeforeValidator(_date)]
+Clock = Annotated[dt.time, BeforeValidator(_clock)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class PlaceSpec(Strict):
+    date: Date
+    start: Clock
+    venue: Text
+    address: Text
+
+
+class ContactSpec(Strict):
+    name: Text
+    role: Text
+    email: Annotated[str, _matching(EMAIL, "an email address such as name@municipality.fi")]
+    phone: Annotated[str, _matching(PHONE, 'a phone number in quotes, such as "+358 9 123 4567"')]
+
+
+def _participants(limit: int) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"expected a whole number from 1 to {limit}, got {shown(value)}")
+        if value > limit:
+            raise ValueError(f"expected at most {limit} participants in a group, got {shown(value)}")
+        return value
+    return BeforeValidator(check)
+
+
+def _item_model(project: Project, occasion: Occasion):
+    """What one occasion holds: a place, or a mapping of places (and participants)."""
+    if len(occasion.sessions) == 1 and not occasion.participants:
+        return PlaceSpec
+    fields: dict[str, Any] = {occasion.place_key(s): (PlaceSpec, ...) for s in occasion.sessions}
+    if occasion.participants:
+        limit = project.facts.get("max_group_size", 16)
+        fields["participants"] = (Annotated[int, _participants(limit)], ...)
+    return create_model(f"{occasion.field}_item", __base__=Strict, **fields)
+
+
+def municipality_model(project: Project):
+    """The model of a municipality file for this project (cached on the project)."""
+    cached = getattr(project, "_municipality_model", None)
+    if cached is not None:
+        return cached
+    fields: dict[str, Any] = {
+        "name": (Text, ...),
+        "country": (Annotated[str, _one_of(list(project.countries))], ...),
+        "languages": (Annotated[list[Annotated[str, _one_of(list(project.languages))]], Field(min_length=1)], ...),
+        "department": (Annotated[str, _one_of(list(project.departments))], ...),
+        "contact": (ContactSpec, ...),
+        "rsvp_deadline": (Date, ...),
+        "distribution": (Optional[Annotated[str, _matching(EMAIL, "an email address such as name@municipality.fi")]], None),
+    }
+    for occasion in project.occasions:
+        item = _item_model(project, occasion)
+        fields[occasion.field] = ((Annotated[list[item], Field(min_length=1)]) if occasion.repeated else item, ...)
+    model = create_model("MunicipalityFile", __base__=Strict, **fields)
+    object.__setattr__(project, "_municipality_model", model)
+    return model
+
+
+# -- reading -------------------------------------------------------------------------------------
 
 def municipality_path(root: Path, slug: str) -> Path:
     if not isinstance(slug, str) or not SLUG.match(slug):
@@ -95,189 +205,98 @@ def list_slugs(root: Path) -> list[str]:
 def load_municipality(project: Project, slug: str) -> MunicipalityFile:
     path = municipality_path(project.root, slug)
     name = relative(path, project.root)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         known = ", ".join(list_slugs(project.root)) or "none yet"
         raise ProjectError(Problem(name, f"no such municipality file; known municipalities: {known}"))
     if not path.resolve().is_relative_to((project.root / "municipalities").resolve()):
         raise ProjectError(Problem(name, "points outside the municipalities/ folder"))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ProjectError(Problem(name, "is not UTF-8 text"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ProjectError(Problem(name, f"is not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                                   mark.line + 1 if mark else None))
-    except (ValueError, RecursionError) as exc:  # a date such as 2027-02-30, nesting too deep
-        raise ProjectError(Problem(name, f"is not valid YAML: {exc}"))
-    return validate(project, slug, data, path, name)
+        data, lines = read_yaml(path, name)
+    except FileNotFoundError:
+        raise ProjectError(Problem(name, "no such municipality file"))
+    return validate_municipality(project, slug, data, path, name, lines)
 
 
-def validate(project: Project, slug: str, data: Any, path: Path, name: str) -> MunicipalityFile:
-    problems: list[Problem] = []
-
-    def bad(field: str, expected: str, got: Any = None, *, missing: bool = False) -> None:
-        if missing:
-            problems.append(Problem(name, f"{field}: missing; expected {expected}"))
-        else:
-            problems.append(Problem(name, f"{field}: expected {expected}, got {shown(got)}"))
-
+def validate_municipality(project: Project, slug: str, data: Any, path: Path, name: str,
+                          lines: Lines | None = None) -> MunicipalityFile:
+    lines = lines or {}
     if not isinstance(data, dict):
         raise ProjectError(Problem(name, f"expected a mapping of fields (name:, country:, ...), got {type(data).__name__}"))
-
-    def get(mapping: dict, key: str, where: str, expected: str):
-        if key not in mapping or mapping[key] is None:
-            bad(where, expected, missing=True)
-            return None
-        return mapping[key]
-
-    for key in data:
-        if key not in KEYS:
-            bad(str(key), "one of " + ", ".join(sorted(KEYS)), key)
-
-    def text(mapping, key, where, expected="text"):
-        value = get(mapping, key, where, expected)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            bad(where, expected, value)
-            return None
-        return value.strip() if value is not None else None
-
-    def date(mapping, key, where):
-        value = get(mapping, key, where, "a date such as 2027-03-15")
-        if value is None:
-            return None
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        try:
-            if not isinstance(value, (str, int)) or isinstance(value, bool):  # not str() of any structure
-                raise ValueError(value)
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            bad(where, "a date such as 2027-03-15", value)
-            return None
-
-    def clock(mapping, key, where):
-        value = get(mapping, key, where, 'a clock time such as "09:30"')
-        if value is None:
-            return None
-        if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads 09:30 as sexagesimal
-            value = f"{value // 60:02d}:{value % 60:02d}"
-        if not isinstance(value, str) or not re.match(r"^\d{1,2}:\d{2}$", value):
-            bad(where, 'a clock time such as "09:30"', value)
-            return None
-        try:
-            h, m = value.split(":")
-            return dt.time(int(h), int(m))
-        except ValueError:
-            bad(where, 'a clock time such as "09:30"', value)
-            return None
-
-    def place(mapping, key, where, session_id):
-        value = get(mapping, key, where, "date, start, venue and address")
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            bad(where, "a mapping with date, start, venue and address", value)
-            return None
-        d = date(value, "date", f"{where}.date")
-        t = clock(value, "start", f"{where}.start")
-        venue = text(value, "venue", f"{where}.venue", "the venue's name")
-        address = text(value, "address", f"{where}.address", "the venue's address")
-        for k in value:
-            if k not in ("date", "start", "venue", "address"):
-                bad(f"{where}.{k}", "only date, start, venue, address", k)
-        if t is not None and session_id in project.sessions:
-            end = dt.datetime.combine(dt.date(2000, 1, 1), t) + dt.timedelta(minutes=project.sessions[session_id].minutes)
-            if end.date() != dt.date(2000, 1, 1):
-                bad(f"{where}.start", "a start that ends the session before midnight", value.get("start"))
-        if None in (d, t, venue, address):
-            return None
-        return EventPlace(d, t, venue, address)
-
-    muni_name = text(data, "name", "name", "the municipality's name")
-    country = get(data, "country", "country", "one of " + ", ".join(COUNTRIES))
-    if country is not None and (not isinstance(country, str) or country not in COUNTRIES):
-        bad("country", "one of " + ", ".join(COUNTRIES), country)
-        country = None
-    langs = get(data, "languages", "languages", "a list of the pack's languages")
-    if langs is not None:
-        if not isinstance(langs, list) or not langs:
-            bad("languages", "a list such as [fi]", langs)
-            langs = None
-        else:
-            for i, lang in enumerate(langs):
-                if not isinstance(lang, str) or lang not in project.languages:
-                    bad(f"languages[{i}]", "one of " + ", ".join(project.languages), lang)
-            langs = [l for l in langs if isinstance(l, str) and l in project.languages]
-    department = get(data, "department", "department", "one of " + ", ".join(DEPARTMENTS))
-    if department is not None and department not in DEPARTMENTS:
-        bad("department", "one of " + ", ".join(DEPARTMENTS), department)
-
-    contact = get(data, "contact", "contact", "name, role, email and phone")
-    contact_out = None
-    if contact is not None:
-        if not isinstance(contact, dict):
-            bad("contact", "a mapping with name, role, email and phone", contact)
-        else:
-            cname = text(contact, "name", "contact.name", "the contact person's name")
-            role = text(contact, "role", "contact.role", "the contact person's role")
-            email = text(contact, "email", "contact.email", "an email address")
-            if email is not None and not EMAIL.match(email):
-                bad("contact.email", "an email address such as name@municipality.fi", email)
-                email = None
-            phone = get(contact, "phone", "contact.phone", "a phone number")
-            if phone is not None and (not isinstance(phone, str) or not re.match(r"^\+?[\d ()-]{6,20}$", phone)):
-                bad("contact.phone", 'a phone number in quotes, such as "+358 9 123 4567"', phone)
-                phone = None
-            if None not in (cname, role, email, phone):
-                contact_out = {"name": cname, "role": role, "email": email, "phone": phone}
-
-    intro = place(data, "introductory_meeting", "introductory_meeting", "introductory-meeting")
-
-    groups_out = []
-    groups = get(data, "training_groups", "training_groups", "a list of training groups")
-    max_group = project.facts.get("max_group_size", 16)
-    if groups is not None:
-        if not isinstance(groups, list) or not groups:
-            bad("training_groups", "a list of one or more training groups", groups)
-        else:
-            for i, group in enumerate(groups):
-                where = f"training_groups[{i}]"
-                if not isinstance(group, dict):
-                    bad(where, "a mapping with participants, training_day and in_depth_session", group)
-                    continue
-                n = get(group, "participants", f"{where}.participants", f"a number of participants, at most {max_group}")
-                if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
-                    bad(f"{where}.participants", f"a whole number from 1 to {max_group}", n)
-                    n = None
-                elif n is not None and n > max_group:
-                    bad(f"{where}.participants", f"at most {max_group} participants in a group", n)
-                    n = None
-                day = place(group, "training_day", f"{where}.training_day", "training-day")
-                deep = place(group, "in_depth_session", f"{where}.in_depth_session", "in-depth-session")
-                if day and deep and deep.date <= day.date:
-                    bad(f"{where}.in_depth_session.date", f"a date after the training day ({day.date.isoformat()})",
-                        deep.date.isoformat())
-                    deep = None
-                if n and day and deep:
-                    groups_out.append(TrainingGroup(n, day, deep))
-
-    meetings_out = []
-    meetings = get(data, "intervision_meetings", "intervision_meetings", "a list of intervision meetings")
-    if meetings is not None:
-        if not isinstance(meetings, list) or not meetings:
-            bad("intervision_meetings", "a list of one or more meetings (date, start, venue, address)", meetings)
-        else:
-            for i, meeting in enumerate(meetings):
-                m = place({"meeting": meeting}, "meeting", f"intervision_meetings[{i}]", "intervision-meeting")
-                if m:
-                    meetings_out.append(m)
-
-    deadline = date(data, "rsvp_deadline", "rsvp_deadline")
-    if deadline and intro and deadline >= intro.date:
-        bad("rsvp_deadline", f"a date before the introductory meeting ({intro.date.isoformat()})", deadline.isoformat())
-
-    if problems:
+    spec = validate(municipality_model(project), data, name, lines, described=DESCRIBED)
+    held = []
+    for occasion in project.occasions:
+        value = getattr(spec, occasion.field)
+        items = value if occasion.repeated else [value]
+        for n, item in enumerate(items, 1):
+            several = len(items) > 1
+            suffix = (f"-group-{n}" if occasion.participants else f"-{n}") if several else ""
+            if isinstance(item, PlaceSpec):
+                places = {occasion.sessions[0]: item}
+            else:
+                places = {s: getattr(item, occasion.place_key(s)) for s in occasion.sessions}
+            places = {s: EventPlace(p.date, p.start, p.venue, p.address) for s, p in places.items()}
+            held.append(Held(occasion.field, suffix, n if several and occasion.participants else None,
+                             getattr(item, "participants", None), places))
+    if problems := _when(project, spec, held, name, lines):
         raise ProjectError(problems)
-    return MunicipalityFile(slug, muni_name, country, tuple(langs), department, contact_out, intro,
-                            tuple(groups_out), tuple(meetings_out), deadline, path)
+    return MunicipalityFile(slug, spec.name, spec.country, tuple(dict.fromkeys(spec.languages)), spec.department,
+                            spec.contact.model_dump(), tuple(held), spec.rsvp_deadline, path,
+                            project.countries[spec.country])
+
+
+def _when(project: Project, spec, held: list[Held], name: str, lines: Lines) -> list[Problem]:
+    """The rules of time: each session ends before midnight, a group's sessions follow one
+    another, every occasion comes after the first day of the ones before it, and the RSVP
+    deadline comes before the first session."""
+    problems = []
+
+    def where(h: Held, sid: str) -> tuple:
+        occasion = next(o for o in project.occasions if o.field == h.field)
+        loc: tuple = (h.field,)
+        if occasion.repeated:
+            loc += (project_index(h),)
+        if not (len(occasion.sessions) == 1 and not occasion.participants):
+            loc += (occasion.place_key(sid),)
+        return loc
+
+    def project_index(h: Held) -> int:
+        return [x for x in held if x.field == h.field].index(h)
+
+    def bad(loc: tuple, message: str) -> None:
+        line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+        dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        problems.append(Problem(name, f"{dotted}: {message}", line))
+
+    def session_name(sid: str) -> str:
+        return project.sessions[sid].name.lower() or sid
+
+    for h in held:
+        previous = None
+        for sid, place in h.places.items():
+            end = dt.datetime.combine(place.date, place.start) + dt.timedelta(minutes=project.sessions[sid].minutes)
+            if end.date() != place.date:
+                bad(where(h, sid) + ("start",), f"expected a start that ends the session before midnight, got {shown(place.start.strftime('%H:%M'))}")
+            if previous and place.date <= previous[1].date:
+                bad(where(h, sid) + ("date",), f"expected a date after the {session_name(previous[0])} "
+                                               f"({previous[1].date.isoformat()}), got {place.date.isoformat()}")
+            previous = (sid, place)
+    fields = [o.field for o in project.occasions]
+    for i, later in enumerate(fields):
+        for earlier in fields[:i]:
+            starts = [min(p.date for p in h.places.values()) for h in held if h.field == earlier]
+            if not starts:
+                continue
+            first = min(starts)
+            for h in held:
+                if h.field != later:
+                    continue
+                for sid, place in h.places.items():
+                    if place.date <= first:
+                        bad(where(h, sid) + ("date",), f"expected a date after the first {session_name(next(iter(next(x for x in held if x.field == earlier).places)))} "
+                                                       f"({first.isoformat()}), got {place.date.isoformat()}")
+    if held:
+        first_sid, first_place = min(((sid, p) for h in held for sid, p in h.places.items()), key=lambda x: (x[1].date, x[1].start))
+        if spec.rsvp_deadline >= first_place.date:
+            bad(("rsvp_deadline",), f"expected a date before the {session_name(first_sid)} ({first_place.date.isoformat()}), "
+                                    f"got {spec.rsvp_deadline.isoformat()}")
+    return problems

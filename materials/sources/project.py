@@ -1,7 +1,8 @@
 """The language-neutral data (content/project.yaml): languages, facts, sessions, documents.
 
-Validated when loaded: every problem is collected and reported at once as
-`content/project.yaml: <field path>: expected ..., got ...`.
+Validated when loaded (pydantic): every problem is collected and reported at once as
+`content/project.yaml:<line>: <field path>: expected ..., got ...`. Whether each session's
+agenda items add up to its length is a rule (rules/), reported by `check` and refused by the build.
 """
 
 from __future__ import annotations
@@ -10,18 +11,22 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from pydantic import AfterValidator, BeforeValidator, Field, PositiveInt, field_validator
 
 from materials.errors import Problem, ProjectError, shown
+from materials.sources.yamlfile import Strict, read_yaml, validate
 
 # The package's own templates and styles (a project may bring its own templates/ and static/).
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "render" / "templates"
 PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "render" / "static"
 KINDS = ("programme", "agenda", "handout", "invitation")
+
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANG = re.compile(r"^[a-z]{2,3}$")
+FIELD = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,11 @@ class Session:
     minutes: int
     sample_start: dt.time
     items: tuple[AgendaItem, ...]
+    name: str = ""  # in English, as the catalogs' message id
+
+    @property
+    def items_minutes(self) -> int:
+        return sum(i.minutes for i in self.items)
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,20 @@ class Document:
     id: str
     kind: str
     sessions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """A field of a municipality file that places some sessions (see content/project.yaml)."""
+
+    field: str
+    sessions: tuple[str, ...]
+    repeated: bool = False
+    participants: bool = False
+
+    def place_key(self, session_id: str) -> str:
+        """Where a session's place is written in one occasion of several sessions."""
+        return session_id.replace("-", "_")
 
 
 @dataclass
@@ -65,6 +89,9 @@ class Project:
     sessions: dict[str, Session]
     documents: dict[str, Document]
     data_file: Path = field(default=None)  # type: ignore[assignment]
+    occasions: tuple[Occasion, ...] = ()
+    departments: tuple[str, ...] = ()
+    countries: dict[str, str] = field(default_factory=dict)
 
     @property
     def content_dir(self) -> Path:
@@ -110,158 +137,169 @@ class Project:
         return [doc]
 
 
-def load_project(root: Path, strict: bool = True) -> Project:
-    """Read and validate content/project.yaml under `root`.
+# -- the file's model: what content/project.yaml may say ---------------------------------------
 
-    `strict=False` (for `check`) accepts agenda items that do not add up, so that the check
-    reports them as findings beside everything else.
-    """
+def _id(what: str):
+    def check(value: str) -> str:
+        if not ID.match(value):
+            raise ValueError(f"expected {what}, got {shown(value)}")
+        return value
+    return AfterValidator(check)
+
+
+def _clock(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return dt.time.fromisoformat(value)
+        except ValueError:
+            pass
+    if isinstance(value, dt.time):
+        return value
+    raise ValueError(f'expected a clock time such as "09:00", got {shown(value)}')
+
+
+def _locale(value: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value)
+    except (ValueError, UnknownLocaleError, TypeError):
+        raise ValueError(f"expected a locale Babel knows, such as fi_FI, got {shown(value)}")
+    return value
+
+
+def _quotes(value: str) -> str:
+    if len(value) != 4:
+        raise ValueError(f"expected four quotation marks: double open, double close, single open, single close, got {shown(value)}")
+    return value
+
+
+def _field_name(value: str) -> str:
+    if not FIELD.match(value):
+        raise ValueError(f"expected a field name such as training_groups, got {shown(value)}")
+    return value
+
+
+class LanguageSpec(Strict):
+    name: str = Field(min_length=1)
+    locale: Annotated[str, AfterValidator(_locale)]
+    source: bool = False
+    quotes: Annotated[str, AfterValidator(_quotes)] = "“”‘’"
+
+
+class ItemSpec(Strict):
+    id: Annotated[str, _id("a lowercase id such as welcome")]
+    minutes: PositiveInt
+
+
+class SessionSpec(Strict):
+    name: str = Field(min_length=1)  # in English; translated in the catalogs like a template string
+    minutes: PositiveInt
+    sample_start: Annotated[dt.time, BeforeValidator(_clock)]
+    items: Annotated[list[ItemSpec], Field(min_length=1)]
+
+    @field_validator("items")
+    @classmethod
+    def _unique(cls, items):
+        seen = set()
+        for item in items:
+            if item.id in seen:
+                raise ValueError(f"expected ids not used before in this session, got {shown(item.id)} twice")
+            seen.add(item.id)
+        return items
+
+
+class DocumentSpec(Strict):
+    id: Annotated[str, _id("a lowercase id such as agenda-training-day")]
+    kind: Literal[KINDS]
+    sessions: list[str] = []
+
+
+class OccasionSpec(Strict):
+    """A field of a municipality file: when and where some of its sessions take place."""
+
+    field: Annotated[str, AfterValidator(_field_name)]
+    sessions: Annotated[list[str], Field(min_length=1)]
+    repeated: bool = False  # a list: the municipality may hold it several times
+    participants: bool = False  # each one is a group of participants (at most facts.max_group_size)
+
+
+class ProjectFile(Strict):
+    organisation: str = Field(min_length=1)
+    languages: Annotated[dict[Annotated[str, AfterValidator(_lang_code)], LanguageSpec], Field(min_length=1)]
+    facts: dict[str, Any] = {}
+    sessions: dict[Annotated[str, _id("a lowercase session id")], SessionSpec]
+    documents: Annotated[list[DocumentSpec], Field(min_length=1)]
+    occasions: list[OccasionSpec] = []
+    departments: list[Annotated[str, _id("a lowercase department id")]] = []
+    countries: dict[str, str] = {}  # country code -> the time zone of its sessions
+
+
+
+def _references(spec: ProjectFile, name: str, lines) -> list[Problem]:
+    """What one field says about another: sessions named by documents and occasions exist."""
+    problems = []
+
+    def bad(loc: tuple, message: str) -> None:
+        line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+        problems.append(Problem(name, message, line))
+
+    if sum(lang.source for lang in spec.languages.values()) != 1:
+        bad(("languages",), "languages: expected exactly one language with source: true")
+    group = spec.facts.get("max_group_size", 16)  # municipality files are checked against it
+    if not isinstance(group, int) or isinstance(group, bool) or group < 1:
+        bad(("facts", "max_group_size"), f"facts.max_group_size: expected a positive whole number, got {shown(group)}")
+    seen: set[str] = set()
+    for i, doc in enumerate(spec.documents):
+        if doc.id in seen:
+            bad(("documents", i, "id"), f"documents[{i}].id: expected an id not used before, got {shown(doc.id)}")
+        seen.add(doc.id)
+        if any(s not in spec.sessions for s in doc.sessions):
+            bad(("documents", i, "sessions"),
+                f"documents[{i}].sessions: expected a list of session ids from sessions, got {shown(list(doc.sessions))}")
+        elif doc.kind != "programme" and not doc.sessions:
+            bad(("documents", i, "sessions"), f"documents[{i}].sessions: expected at least one session for a {doc.kind}, got []")
+    placed: set[str] = set()
+    for i, occasion in enumerate(spec.occasions):
+        for s in occasion.sessions:
+            if s not in spec.sessions:
+                bad(("occasions", i, "sessions"), f"occasions[{i}].sessions: expected session ids from sessions, got {shown(s)}")
+            elif s in placed:
+                bad(("occasions", i, "sessions"), f"occasions[{i}].sessions: expected each session in one occasion only, got {shown(s)} again")
+            placed.add(s)
+    for code, zone in spec.countries.items():
+        try:
+            ZoneInfo(zone)
+        except (ValueError, ZoneInfoNotFoundError):
+            bad(("countries", code), f"countries.{code}: expected a time zone such as Europe/Helsinki, got {shown(zone)}")
+    return problems
+
+
+def _lang_code(value: str) -> str:
+    if not LANG.match(value):
+        raise ValueError(f"expected a two- or three-letter lowercase language code, got {shown(value)}")
+    return value
+
+
+def load_project(root: Path) -> Project:
+    """Read and validate content/project.yaml under `root`: every problem at once, each as
+    `content/project.yaml:line: field: expected ..., got ...`."""
     root = Path(root)
     path = root / "content" / "project.yaml"
     name = "content/project.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data, lines = read_yaml(path, name)
     except FileNotFoundError:
         raise ProjectError(Problem(name, "file not found; it lists the languages, sessions and documents"))
-    except UnicodeDecodeError:
-        raise ProjectError(Problem(name, "is not UTF-8 text"))
-    except yaml.YAMLError as exc:
-        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else None
-        raise ProjectError(Problem(name, f"is not valid YAML: {getattr(exc, 'problem', exc)}", line))
-    except (ValueError, RecursionError) as exc:  # a date such as 2027-02-30, nesting too deep
-        raise ProjectError(Problem(name, f"is not valid YAML: {exc}"))
-    problems: list[Problem] = []
-
-    def bad(field_path: str, expected: str, got: Any) -> None:
-        problems.append(Problem(name, f"{field_path}: expected {expected}, got {shown(got)}"))
-
     if not isinstance(data, dict):
         raise ProjectError(Problem(name, f"expected a mapping of settings, got {type(data).__name__}"))
-
-    organisation = data.get("organisation")
-    if not isinstance(organisation, str) or not organisation.strip():
-        bad("organisation", "the organisation's name", organisation)
-
-    languages: dict[str, Language] = {}
-    raw_langs = data.get("languages")
-    if not isinstance(raw_langs, dict) or not raw_langs:
-        bad("languages", "a mapping of language codes", raw_langs)
-        raw_langs = {}
-    for code, spec in raw_langs.items():
-        where = f"languages.{code}"
-        if not isinstance(code, str) or not LANG.match(code):
-            bad(where, "a two- or three-letter lowercase language code", code)
-            continue
-        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not isinstance(spec.get("locale"), str):
-            bad(where, "a mapping with name and locale", spec)
-            continue
-        from babel import Locale, UnknownLocaleError
-
-        try:
-            Locale.parse(spec["locale"])
-        except (ValueError, UnknownLocaleError):
-            bad(f"{where}.locale", "a locale Babel knows, such as fi_FI", spec["locale"])
-            continue
-        quotes = spec.get("quotes", "“”‘’")
-        if not isinstance(quotes, str) or len(quotes) != 4:
-            bad(f"{where}.quotes", "four quotation marks: double open, double close, single open, single close", quotes)
-            continue
-        languages[code] = Language(code, spec["name"], spec["locale"], bool(spec.get("source", False)), quotes)
-    if languages and sum(lang.source for lang in languages.values()) != 1:
-        problems.append(Problem(name, "languages: expected exactly one language with source: true"))
-
-    facts = data.get("facts")
-    if not isinstance(facts, dict):
-        bad("facts", "a mapping of facts", facts)
-        facts = {}
-    group = facts.get("max_group_size", 16)  # the code checks municipality files against it
-    if not isinstance(group, int) or isinstance(group, bool) or group < 1:
-        bad("facts.max_group_size", "a positive whole number", group)
-
-    sessions: dict[str, Session] = {}
-    raw_sessions = data.get("sessions")
-    if not isinstance(raw_sessions, dict):
-        bad("sessions", "a mapping of sessions", raw_sessions)
-        raw_sessions = {}
-    for sid, spec in raw_sessions.items():
-        session = _session(str(sid), spec, bad, strict)
-        if session:
-            sessions[session.id] = session
-
-    declared = {str(sid) for sid in raw_sessions}
-    documents: dict[str, Document] = {}
-    raw_docs = data.get("documents")
-    if not isinstance(raw_docs, list) or not raw_docs:
-        bad("documents", "a list of documents", raw_docs)
-        raw_docs = []
-    for i, spec in enumerate(raw_docs):
-        where = f"documents[{i}]"
-        if not isinstance(spec, dict):
-            bad(where, "a mapping with id and kind", spec)
-            continue
-        did, kind, sess = spec.get("id"), spec.get("kind"), spec.get("sessions", [])
-        if not isinstance(did, str) or not ID.match(did):
-            bad(f"{where}.id", "a lowercase id such as agenda-training-day", did)
-            continue
-        if did in documents:
-            bad(f"{where}.id", "an id not used before", did)
-        if kind not in KINDS:
-            bad(f"{where}.kind", "one of " + ", ".join(KINDS), kind)
-            continue
-        # A session with problems of its own is reported once, not again by each document naming it.
-        if not isinstance(sess, list) or any(not isinstance(s, str) or s not in declared for s in sess):
-            bad(f"{where}.sessions", "a list of session ids from sessions", sess)
-            continue
-        if kind != "programme" and not sess:
-            bad(f"{where}.sessions", f"at least one session for a {kind}", sess)
-            continue
-        documents[did] = Document(did, kind, tuple(sess))
-
-    if problems:
+    spec = validate(ProjectFile, data, name, lines)
+    if problems := _references(spec, name, lines):
         raise ProjectError(problems)
-    return Project(root, organisation, languages, facts, sessions, documents, path)
-
-
-def _session(sid: str, spec: Any, bad, strict: bool = True) -> Session | None:
-    where = f"sessions.{sid}"
-    if not ID.match(sid):
-        bad(where, "a lowercase session id", sid)
-        return None
-    if not isinstance(spec, dict):
-        bad(where, "a mapping with minutes, sample_start and items", spec)
-        return None
-    minutes = spec.get("minutes")
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
-        bad(f"{where}.minutes", "a positive whole number of minutes", minutes)
-        return None
-    try:
-        value = spec.get("sample_start")
-        if not isinstance(value, (str, int)) or isinstance(value, bool):  # not str() of any structure
-            raise ValueError(value)
-        start = dt.time.fromisoformat(str(value))
-    except ValueError:
-        bad(f"{where}.sample_start", "a clock time such as \"09:00\"", spec.get("sample_start"))
-        return None
-    items: list[AgendaItem] = []
-    raw_items = spec.get("items")
-    if not isinstance(raw_items, list) or not raw_items:
-        bad(f"{where}.items", "a list of agenda items", raw_items)
-        return None
-    for i, item in enumerate(raw_items):
-        iw = f"{where}.items[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not ID.match(item["id"]):
-            bad(iw, "a mapping with a lowercase id and minutes", item)
-            return None
-        m = item.get("minutes")
-        if not isinstance(m, int) or isinstance(m, bool) or m <= 0:
-            bad(f"{iw}.minutes", "a positive whole number of minutes", m)
-            return None
-        if any(x.id == item["id"] for x in items):
-            bad(f"{iw}.id", "an id not used before in this session", item["id"])
-            return None
-        items.append(AgendaItem(item["id"], m))
-    total = sum(x.minutes for x in items)
-    if total != minutes and strict:
-        bad(f"{where}.items", f"minutes adding up to the session's {minutes}", f"{total} minutes")
-        return None
-    return Session(sid, minutes, start, tuple(items))
+    languages = {code: Language(code, l.name, l.locale, l.source, l.quotes) for code, l in spec.languages.items()}
+    sessions = {sid: Session(sid, s.minutes, s.sample_start, tuple(AgendaItem(i.id, i.minutes) for i in s.items), s.name)
+                for sid, s in spec.sessions.items()}
+    documents = {d.id: Document(d.id, d.kind, tuple(d.sessions)) for d in spec.documents}
+    occasions = tuple(Occasion(o.field, tuple(o.sessions), o.repeated, o.participants) for o in spec.occasions)
+    return Project(root, spec.organisation, languages, dict(spec.facts), sessions, documents, path,
+                   occasions, tuple(spec.departments), dict(spec.countries))

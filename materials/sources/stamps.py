@@ -7,6 +7,7 @@ exactly what the translator has to carry over; no git history is needed.
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 
@@ -26,8 +27,13 @@ def source_texts(src: ContentFile) -> dict[str, str]:
     """Each source section's text (heading and body) and the front matter, by id."""
     texts = {META: yaml.safe_dump(src.meta, allow_unicode=True, sort_keys=True).strip()}
     for s in src.sections:
-        texts[s.id] = s.body if s.id == INTRO else f"## {s.title}\n\n{s.body}"
+        texts[s.id] = s.text
     return texts
+
+
+def diff(old: str, new: str, before: str = "when last confirmed", after: str = "now") -> str:
+    """What changed in a source section since its stamp: the one diff check and status show."""
+    return "\n".join(difflib.unified_diff(old.split("\n"), new.split("\n"), before, after, lineterm="", n=1))
 
 
 def load(root: Path, lang: str, doc_id: str) -> dict[str, str]:

@@ -8,7 +8,6 @@ writes `build/status.html` with, per document, a side-by-side page of source and
 
 from __future__ import annotations
 
-import difflib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +17,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from materials.sources import catalogs, stamps
-from materials.sources.content import ContentFile, read_content
 from materials.errors import ProjectError, relative
-from materials.output import write_atomic
-from materials.sources.project import Project, load_project
+from materials.output import BuildLock, write_atomic
+from materials.sources import Sources, catalogs, load, stamps
+from materials.sources.content import ContentFile
 
 CURRENT, OUTDATED, MISSING = "current", "outdated", "missing"
 
@@ -87,17 +85,8 @@ class LangStatus:
 
 # -- counting ----------------------------------------------------------------------------------
 
-def _read(project: Project, lang: str, doc_id: str) -> tuple[ContentFile | None, str]:
-    """A content file, or None and the reason: an unreadable translation counts as all missing."""
-    try:
-        return read_content(project.content_file(lang, doc_id), project.root, lang, doc_id), ""
-    except ProjectError as exc:
-        return None, str(exc)
-
-
-def doc_status(root: Path, lang: str, src: ContentFile, tr: ContentFile | None, problem: str = "") -> DocStatus:
+def doc_status(stamped: dict[str, str], lang: str, src: ContentFile, tr: ContentFile | None, problem: str = "") -> DocStatus:
     """Each source section (in source order) as current, outdated or missing, as `check` sees it."""
-    stamped = stamps.load(root, lang, src.doc_id)
     translated = stamps.source_texts(tr) if tr else {}
     sections = []
     for sid, text in stamps.source_texts(src).items():
@@ -108,51 +97,50 @@ def doc_status(root: Path, lang: str, src: ContentFile, tr: ContentFile | None, 
         else:
             diff = ""
             if sid in stamped:  # a section never confirmed has no earlier source to compare with
-                diff = "\n".join(difflib.unified_diff(stamped[sid].split("\n"), text.split("\n"),
-                                                      "when last confirmed", "now", lineterm="", n=1))
+                diff = stamps.diff(stamped[sid], text)
             sections.append(SectionStatus(sid, OUTDATED, text, translated[sid], diff))
     return DocStatus(lang, src.doc_id, tuple(sections), problem)
 
 
-def catalog_status(project: Project, lang: str, template_ids: set) -> CatalogStatus:
+def catalog_status(sources: Sources, lang: str, template_ids: set) -> CatalogStatus:
     """Template strings of one catalog; strings of messages.pot absent from the .po count as missing."""
-    path = catalogs.po_path(project.locale_dir, lang)
-    name = relative(path, project.root)
-    try:
-        catalog = catalogs.read_catalog(path, project.root, project.languages[lang].locale)
-    except ProjectError as exc:
-        return CatalogStatus(lang, name, len(template_ids), 0, 0, len(template_ids), str(exc))
+    project = sources.project
+    name = relative(catalogs.po_path(project.locale_dir, lang), project.root)
+    catalog = sources.catalogs.get(lang)
+    if catalog is None:
+        problem = "\n".join(str(u.problem) for u in sources.unreadable if u.code == "catalog" and u.lang == lang)
+        return CatalogStatus(lang, name, len(template_ids), 0, 0, len(template_ids), problem)
     msgs = [m for m in catalog if m.id]
-    fuzzy = sum(1 for m in msgs if m.fuzzy)
-    translated = sum(1 for m in msgs if not m.fuzzy and all(m.string if isinstance(m.string, tuple) else (m.string,)))
+    states = [catalogs.state(m) for m in msgs]
+    translated, fuzzy = states.count(catalogs.TRANSLATED), states.count(catalogs.FUZZY)
     total = len(msgs) + len(template_ids - {m.id for m in msgs})
     return CatalogStatus(lang, name, total, translated, fuzzy, total - translated - fuzzy)
 
 
-def collect(root: Path, lang: str = "all") -> list[LangStatus]:
+def collect(root: Path, lang: str = "all", sources: Sources | None = None) -> list[LangStatus]:
     """The status of each selected translation (never the source language itself)."""
-    root = Path(root).resolve()
-    project = load_project(root, strict=False)
+    sources = sources or load(root)
+    project = sources.project
     source = project.source_language
     langs = [l for l in project.select_languages(lang) if l != source]
     if not langs:
         others = ", ".join(l for l in project.languages if l != source)
         raise ProjectError(f"{source} is the source language; choose a translation ({others}) or all")
-    try:
-        template_ids = {m.id for m in catalogs.read_catalog(catalogs.pot_path(project.locale_dir), root) if m.id}
-    except ProjectError:
-        template_ids = set()  # `invoke check` reports a broken messages.pot; count the .po alone
-    sources = {d: _read(project, source, d) for d in project.documents}
+    template_ids = {m.id for m in sources.template if m.id} if sources.template else set()
+
+    def problem(l: str, doc_id: str) -> str:
+        return "\n".join(str(u.problem) for u in sources.unreadable if u.code == "content" and u.lang == l and u.doc == doc_id)
+
     result = []
     for l in langs:
         docs = []
-        for doc_id, (src, src_problem) in sources.items():
+        for doc_id in project.documents:
+            src = sources.content(source, doc_id)
             if src is None:  # nothing to measure against: no sections, and say why
-                docs.append(DocStatus(l, doc_id, (), src_problem))
+                docs.append(DocStatus(l, doc_id, (), problem(source, doc_id)))
                 continue
-            tr, problem = _read(project, l, doc_id)
-            docs.append(doc_status(root, l, src, tr, problem))
-        result.append(LangStatus(l, project.languages[l].name, tuple(docs), catalog_status(project, l, template_ids)))
+            docs.append(doc_status(sources.stamps.get((l, doc_id), {}), l, src, sources.content(l, doc_id), problem(l, doc_id)))
+        result.append(LangStatus(l, project.languages[l].name, tuple(docs), catalog_status(sources, l, template_ids)))
     return result
 
 
@@ -280,9 +268,8 @@ def _difflines(diff: str) -> list[tuple[str, str]]:
     return [(kind(line), line) for line in diff.split("\n")]
 
 
-def write_html(statuses: list[LangStatus], out_dir: Path, root: Path) -> Path:
+def write_html(statuses: list[LangStatus], out_dir: Path, project) -> Path:
     """Write status.html and status/<lang>/<doc>.html under out_dir; returns the dashboard's path."""
-    project = load_project(root, strict=False)
     source_lang = project.source_language
     source = project.languages[source_lang].name
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -303,8 +290,11 @@ def status(root: Path, lang: str = "all", out_dir: Path | None = None, console: 
     """Count, print the table and write the dashboard (into root/build unless out_dir is given)."""
     started = time.perf_counter()
     root = Path(root).resolve()
-    statuses = collect(root, lang)
-    dashboard = write_html(statuses, Path(out_dir) if out_dir else root / "build", root)
+    sources = load(root)
+    statuses = collect(root, lang, sources)
+    out = Path(out_dir) if out_dir else root / "build"
+    with BuildLock(out):
+        dashboard = write_html(statuses, out, sources.project)
     console = console or Console(highlight=False)
     print_status(statuses, console)
     console.print(f"dashboard: {escape(relative(dashboard, root))} ({time.perf_counter() - started:.2f} s)")

@@ -4,33 +4,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from materials.sources import stamps
-from materials.sources.content import read_content
-from materials.errors import ProjectError
+from materials.errors import Problem, ProjectError, relative
 from materials.output import write_atomic
-from materials.sources.project import load_project
+from materials.sources import load, stamps
 
 
 def stamp_translation(root: Path, lang: str, doc: str | None = None) -> list[tuple[str, int]]:
     """Record the current source of each section as confirmed for `lang`; returns (doc, sections)."""
-    project = load_project(root)
+    sources = load(root)
+    project = sources.project
     if lang == "all":
         raise ProjectError("stamp one language at a time: --lang fi, for example")
     project.select_languages(lang)
     if lang == project.source_language:
         raise ProjectError(f"{lang} is the source language; only translations are stamped")
     # Every file is read (every problem reported) before any stamp is written: all or nothing.
-    pairs, problems = [], []
-    for doc_id in project.select_documents(doc):
-        try:
-            src = read_content(project.content_file(project.source_language, doc_id), project.root, project.source_language, doc_id)
-            tr = read_content(project.content_file(lang, doc_id), project.root, lang, doc_id)
-        except ProjectError as exc:
-            problems += exc.problems
-            continue
-        pairs.append((doc_id, src, tr))
+    doc_ids = project.select_documents(doc)
+    problems = [u.problem for u in sources.unreadable
+                if u.code == "content" and u.lang in (lang, project.source_language) and u.doc in doc_ids]
+    problems += [Problem(relative(project.content_file(lang, d), project.root), "missing: translate it before confirming it")
+                 for d in doc_ids if (lang, d) in sources.absent]
     if problems:
         raise ProjectError(problems)
+    pairs = [(d, sources.content(project.source_language, d), sources.content(lang, d)) for d in doc_ids]
     return [(doc_id, stamps.stamp(project.root, lang, src, tr)) for doc_id, src, tr in pairs]
 
 
@@ -45,7 +41,8 @@ def new_language(root: Path, lang: str) -> list[str]:
 
     from materials.sources import catalogs
 
-    project = load_project(root)
+    sources = load(root)
+    project = sources.project
     if not re.fullmatch(r"[a-z]{2,3}", lang or ""):
         raise ProjectError(f"'{lang}' is not a language code: use two or three lowercase letters, such as sv")
     if lang in project.languages:
@@ -73,7 +70,9 @@ def new_language(root: Path, lang: str) -> list[str]:
     # Content skeletons: the source's front matter to translate; the sections are still missing.
     source = project.source_language
     for doc_id in project.documents:
-        src = read_content(project.content_file(source, doc_id), project.root, source, doc_id)
+        src = sources.content(source, doc_id)
+        if src is None:
+            raise ProjectError(sources.problems("content") or f"content/{source}/{doc_id}.md is missing")
         target = project.content_file(lang, doc_id)
         if target.exists():
             continue
