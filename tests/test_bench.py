@@ -1,45 +1,60 @@
-"""`invoke bench` on a short run (3 packs): every scenario is measured, the PDF workers kept
-between builds are measured with the build that uses them, and build/bench.json holds the
-figures and the targets. The speeds themselves are the benchmark's to report, not asserted here."""
+"""`invoke bench`: a short real run measures every scenario (medians of interleaved runs, the
+memory of each scenario's own process tree), and the targets are judged from the figures.
+The speeds themselves are the benchmark's to report, never asserted as timings here."""
 
 from __future__ import annotations
 
 import json
-import os
 
-from materials import workers
-from materials.dev.bench import bench, report
+import pytest
+
+from materials.dev.bench import Figure, Run, bench, report, targets
+
+SCENARIOS = ["cold build (all languages)", "weasyprint command, one after another", "weasyprint command, 2 at a time",
+             "no-op rebuild", "rebuild, one content file edited", "rebuild, one template edited",
+             "invoke check (all languages)"]
 
 
-def test_bench_measures_every_scenario_and_reports_the_targets(root, tmp_path, pdf_workers):
-    figures = bench(root, packs=3)
-    by = {f.scenario.strip(): f for f in figures}
-    assert list(by)[:2] == ["cold build (all languages)", "weasyprint command per file"]
-    assert {"no-op rebuild", "rebuild, one content file edited", "that document's PDF, warm worker",
-            "the same, workers not kept", "rebuild, one template edited", "invoke check (all languages)",
-            "3 packs (pack --all)", "pandoc --pdf-engine=weasyprint"} <= by.keys()
-
-    cold = by["cold build (all languages)"]
-    # The PDFs are rendered by the kept workers (service, fork server, a worker per core): their
-    # processes, CPU time and memory are measured with the build's.
-    assert cold.processes >= 3 + (os.cpu_count() or 1)
-    assert cold.cpu > 2 * by["no-op rebuild"].cpu and cold.peak_mb > 150
-    assert by["weasyprint command per file"].note == "27 PDFs"
-    assert 0 < by["that document's PDF, warm worker"].wall < by["rebuild, one content file edited"].wall
-    packs = by["3 packs (pack --all)"]
-    assert packs.early_mb > 0 and packs.late_mb > 0
-
+@pytest.mark.slow
+def test_a_short_bench_measures_every_scenario(root, tmp_path):
+    figures = bench(root, packs=2, jobs=2, runs=2)
+    by = {f.scenario: f for f in figures}
+    for name in SCENARIOS:
+        assert len(by[name].runs) == 2, name
+        f = by[name]
+        assert f.low <= f.wall <= f.high and f.low > 0
+    assert by["weasyprint command, one after another"].note == "27 PDFs"
+    cold, noop = by["cold build (all languages)"], by["no-op rebuild"]
+    # The cold build's tree (the build, its fork server and PDF workers) is measured, not another process.
+    assert cold.peak_mb > 2 * noop.peak_mb and cold.cpu > 2 * noop.cpu
+    assert len(by["invoke serve: one content file saved"].runs) == 2
+    assert by["limit: import once + render all / cores"].wall > 0
+    packs = by["2 packs (pack --all)"]
+    assert packs.peak_mb > 0 and packs.early_mb > 0 and packs.late_mb > 0
     data = report(figures, tmp_path)
-    written = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
-    assert written == data
-    assert [t["target"] for t in written["targets"]] == [
-        "cold build vs the weasyprint command per file",
-        "cold build, peak memory (process tree and PDF workers)",
-        "no-op rebuild, whole process",
-        "one content file edited, whole process",
-        "3 packs (pack --all), memory",
-    ]
-    assert all(isinstance(t["met"], bool) for t in written["targets"])
-    assert written["speedup_vs_weasyprint_command"] > 1
-    # The bench's own services were stopped; the test run's folder was left alone.
-    assert workers.folder() == pdf_workers
+    assert json.loads((tmp_path / "bench.json").read_text(encoding="utf-8")) == data
+    assert {t["target"] for t in data["targets"]} >= {
+        "no-op rebuild, whole process", "invoke serve: one saved content file, HTML and PDF rewritten",
+        "cold build vs the limit", "cold build vs the weasyprint command in parallel"}
+
+
+def figure(name: str, *walls: float, peak: float = 100.0) -> Figure:
+    return Figure(name, [Run(w, w, peak) for w in walls])
+
+
+def scenario_set(cold: float, parallel: float, limit: float, noop: float, serve: float) -> list[Figure]:
+    return [figure("cold build (all languages)", cold, cold * 2, cold / 2), figure("weasyprint command, 2 at a time", parallel),
+            figure("limit: import once + render all / cores", limit), figure("no-op rebuild", noop, 9.0, noop),
+            figure("invoke serve: one content file saved", serve)]
+
+
+def test_targets_are_judged_on_the_medians():
+    met = {t["target"]: t["met"] for t in targets(scenario_set(cold=4.0, parallel=13.0, limit=3.8, noop=0.3, serve=0.8))}
+    assert met == {"no-op rebuild, whole process": True, "invoke serve: one saved content file, HTML and PDF rewritten": True,
+                   "cold build vs the limit": True, "cold build vs the weasyprint command in parallel": True,
+                   "cold build, peak memory (process tree)": True}
+    # One slow run of three does not decide: the no-op's median is 0.3 s although one run took 9 s.
+    missed = {t["target"]: t["met"] for t in targets(scenario_set(cold=5.0, parallel=12.0, limit=4.0, noop=0.6, serve=1.5))}
+    assert missed == {"no-op rebuild, whole process": False, "invoke serve: one saved content file, HTML and PDF rewritten": False,
+                      "cold build vs the limit": False, "cold build vs the weasyprint command in parallel": False,
+                      "cold build, peak memory (process tree)": True}

@@ -14,12 +14,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from materials.rules.checks import Checker, check
 from materials.sources.content import ContentFile, Section, read_content
-from materials.sources.glossary import contains_term, load_glossary
+from materials.sources import load
+from materials.sources.glossary import contains_term
 from materials.sources.project import load_project
 
 
@@ -157,7 +158,7 @@ def test_json_format_and_exit_code(tree, root):
 @pytest.fixture(scope="module")
 def clean(root):
     project = load_project(root)
-    checker = Checker(project, load_glossary(root))
+    checker = Checker(project, load(root).glossary)
     docs = {(lang, d): read_content(project.content_file(lang, d), root, lang, d)
             for lang in project.languages for d in project.documents}
     return project, checker, docs
@@ -192,8 +193,7 @@ def test_removing_or_altering_any_section_is_always_reported(clean, data):
         del sections[index]
     else:
         changed = damaged_section(sections[index], how)
-        if changed is None:
-            return  # this section has nothing of that kind to damage
+        assume(changed is not None)  # this section has nothing of that kind to damage: draw another
         sections[index] = changed
     damaged = ContentFile(tr.lang, tr.doc_id, tr.path, tr.name, tr.meta, tuple(sections))
     checker.findings = []

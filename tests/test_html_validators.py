@@ -37,9 +37,14 @@ def test_nu_html_checker_reports_no_error_on_any_page(full_build):
     assert len(files) == 3 * 10 + 1
     result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
                             capture_output=True, text=True)
-    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+    # vnu writes its JSON report to stderr and exits 0 only when no page has an error; no report
+    # at all (a Java that did not start) is a failure, not a pass.
+    report = result.stderr.strip() or result.stdout.strip()
+    assert report.startswith("{"), f"no report from the Nu Html Checker (exit {result.returncode}): {report[:500]}"
+    messages = json.loads(report)["messages"]
     errors = [f"{m.get('url')}:{m.get('lastLine')}: {m.get('message')}" for m in messages if m.get("type") == "error"]
     assert errors == [], "\n".join(errors[:20])
+    assert result.returncode == 0, report[:500]
 
 
 @pytest.fixture(scope="module")

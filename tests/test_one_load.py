@@ -156,7 +156,7 @@ def test_a_fifth_session_is_built_and_packed_with_no_code_change(proj):
     built = invoke(proj, "build", "--lang", "en")
     assert built.returncode == 0, built.stderr
     html = (proj / "build" / "en" / "agenda-follow-up-meeting.html").read_text(encoding="utf-8")
-    assert "Looking back" in html and "1 hour" in html
+    assert "Looking back" in html and "15:00–16:00" in html and "16:00–16:30" in html
     packed = invoke(proj, "pack", "--municipality", "koivulahti")
     assert packed.returncode == 0, packed.stderr
     files = zip_files(proj / "build" / "packs" / "koivulahti-en.zip")
@@ -208,23 +208,24 @@ def test_serve_survives_a_broken_project_file_and_a_broken_catalog(proj):
 
 # 5. A broken catalog line never reaches a page; build refuses what check finds.
 
-@pytest.mark.parametrize("old, new, expected", [
-    ('msgstr "[kunta]"', 'msgstr "[kunta]', "malformed catalog line"),
-    ('msgstr "[kunta]"', "msgstr kunta", "malformed catalog line"),
-    ('msgstr "[kunta]"', 'msgstr "[kunta]"\nmsgstr "[kaupunki]"', "a second msgstr in one message"),
-    ('msgstr "Ryhmä %(number)s"', 'msgstr "Ryhmä %(numero)s"', "placeholder"),
-    ('msgstr "Sivu %(page)s/%(pages)s"', 'msgstr "Sivu %(sivu)s/%(pages)s"', "placeholder"),
+@pytest.mark.parametrize("old, new, offset, expected", [
+    ('msgstr "[kunta]"', 'msgstr "[kunta]', 0, "malformed catalog line"),
+    ('msgstr "[kunta]"', "msgstr kunta", 0, "malformed catalog line"),
+    ('msgstr "[kunta]"', 'msgstr "[kunta]"\nmsgstr "[kaupunki]"', 1, "malformed catalog: a second msgstr in one message"),
+    # A message's problems are named at its msgid, the line before.
+    ('msgstr "Ryhmä %(number)s"', 'msgstr "Ryhmä %(numero)s"', -1, "unknown named placeholder 'numero'"),
+    ('msgstr "Sivu %(page)s/%(pages)s"', 'msgstr "Sivu %(sivu)s/%(pages)s"', -1, "unknown named placeholder 'sivu'"),
 ])
-def test_a_broken_catalog_stops_the_build_with_its_line(proj, old, new, expected):
+def test_a_broken_catalog_stops_the_build_with_its_line(proj, old, new, offset, expected):
     po = proj / PO_FI
     text = po.read_text(encoding="utf-8")
     if old not in text:
         pytest.fail(f"the Finnish catalog no longer has {old!r}")
-    line = line_of(po, old)
+    line = line_of(po, old) + offset
     po.write_text(text.replace(old, new, 1), encoding="utf-8")
     r = invoke(proj, "build", "--lang", "fi")
     assert r.returncode == 1 and "Traceback" not in r.stderr + r.stdout
-    assert re.search(rf"{re.escape(PO_FI)}:{line}(\d*)?: .*{re.escape(expected)}", r.stderr), r.stderr
+    assert re.search(rf"{re.escape(PO_FI)}:{line}: .*{re.escape(expected)}", r.stderr), r.stderr
     assert "KeyError" not in r.stderr and not (proj / "build" / "fi").exists()
 
 

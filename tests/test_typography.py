@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from pypdf import PdfReader
 
-from materials.sources.catalogs import translations
+from materials.sources import catalogs, load
 from materials.render.html import Renderer
 from materials.render.typography import SOFT_HYPHEN, for_print, hyphenate, nbsp
 
@@ -46,9 +46,9 @@ def test_non_breaking_spaces_where_the_language_wants_them():
 
 @pytest.fixture(scope="module")
 def renderers(project, root):
-    out = {}
+    out, sources = {}, load(root)
     for code, lang in project.languages.items():
-        out[code] = Renderer(project, code, translations(root, code, lang.locale, lang.source))
+        out[code] = Renderer(project, code, catalogs.compiled(sources.catalogs.get(code)))
     return out
 
 

@@ -79,22 +79,43 @@ def serve(root: Path, lang: str = "all", port: int = 8000, say=print, stop: thre
     build_dir = root / "build"
     stop = stop or threading.Event()
     with PdfRenderer() as pdfs:
+        before = snapshot(root)
         rebuild(root, build_dir, lang, pdfs, say, [])
         build_dir.mkdir(exist_ok=True)
         handler = type("LocalHandler", (Handler,), {"packs": packs})
         server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(build_dir)))
         handler.port = server.server_address[1]
-        start = "index.html" if lang == "all" else f"{lang}/index.html"
-        say(f"serving http://127.0.0.1:{handler.port}/{start} (Ctrl+C to stop)")
         threading.Thread(target=server.serve_forever, daemon=True).start()
+        start = "index.html" if lang == "all" else f"{lang}/index.html"
+        ready = False
         try:
             # watchfiles waits on inotify and groups a burst of saves (an editor's temp file and
-            # rename) into one change set, so one save is one rebuild.
+            # rename) into one change set, so one save is one rebuild. Its first (empty) answer
+            # says it is watching: only then is "serving" printed, and what was saved while the
+            # first build ran is caught by comparing with the files as they were before it.
             for changes in watch(*watched_folders(root), stop_event=stop, debounce=50, step=10,
+                                 rust_timeout=300, yield_on_timeout=True,
                                  watch_filter=lambda _, path: path.endswith(WATCHED) and "/build/" not in path):
+                if not ready:
+                    ready = True
+                    say(f"serving http://127.0.0.1:{handler.port}/{start} (Ctrl+C to stop)")
+                    now = snapshot(root)
+                    changed = sorted(str(p.relative_to(root)) if p.is_relative_to(root) else p.name
+                                     for p in set(now) | set(before) if now.get(p) != before.get(p))
+                    if changed:
+                        rebuild(root, build_dir, lang, pdfs, say, changed)
+                    continue
+                if not changes:
+                    continue
                 changed = sorted({str(Path(p).relative_to(root)) if Path(p).is_relative_to(root) else Path(p).name
                                   for _, p in changes})
                 rebuild(root, build_dir, lang, pdfs, say, changed)
         finally:
             server.shutdown()
             server.server_close()
+
+
+def snapshot(root: Path) -> dict[Path, int]:
+    """Every watched file with its modification time."""
+    return {p: p.stat().st_mtime_ns for folder in watched_folders(root) for p in folder.rglob("*")
+            if p.is_file() and p.name.endswith(WATCHED)}

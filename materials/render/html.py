@@ -88,14 +88,19 @@ def page_label_css(label: str) -> Markup:
     return Markup(" ".join(out))
 
 
-def _template_line(exc: BaseException) -> int | None:
-    """The template line an error came from, read from Jinja's rewritten traceback."""
-    line, tb = None, exc.__traceback__
+def _template_where(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line an error came from, read from Jinja's rewritten traceback."""
+    filename, line, tb = None, None, exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename in ("<template>",) or tb.tb_frame.f_code.co_filename.endswith(".html"):
-            line = tb.tb_lineno
+        name = tb.tb_frame.f_code.co_filename
+        if name == "<template>" or name.endswith(".html"):
+            filename, line = (name if name.endswith(".html") else filename), tb.tb_lineno
         tb = tb.tb_next
-    return line
+    return filename, line
+
+
+def _template_line(exc: BaseException) -> int | None:
+    return _template_where(exc)[1]
 
 
 class ContentSandbox(SandboxedEnvironment):
@@ -249,11 +254,18 @@ class Renderer:
             body = html.find("<body")
             return html[:body] + text_nodes(html[body:], lambda t: nbsp(t, self.lang))
         except jinja2.TemplateSyntaxError as exc:
-            name = relative(Path(exc.filename or self.project.templates_dir / template), self.project.root)
-            raise ProjectError(Problem(name, f"template error: {exc.message}", exc.lineno))
+            raise ProjectError(Problem(self._template_name(exc.filename or self.project.templates_dir / template),
+                                       f"template error: {exc.message}", exc.lineno))
         except jinja2.UndefinedError as exc:
-            raise ProjectError(Problem(relative(self.project.templates_dir / template, self.project.root),
-                                       f"template uses an unknown value: {exc.message}", _template_line(exc)))
+            filename, line = _template_where(exc)
+            raise ProjectError(Problem(self._template_name(filename or self.project.templates_dir / template),
+                                       f"template uses an unknown value: {exc.message}", line))
+
+    def _template_name(self, path) -> str:
+        """A template as the user knows it: in the project, or in the package (materials/...)."""
+        path = Path(path).resolve()
+        package = Path(__file__).resolve().parent.parent.parent
+        return relative(path, self.project.root) if path.is_relative_to(self.project.root.resolve()) else relative(path, package)
 
     def document(self, doc: Document, content: ContentFile, municipality: Municipality | None = None,
                  group: int | None = None, untranslated: bool = False) -> Page:

@@ -44,6 +44,19 @@ def po_path(locale_dir: Path, lang: str) -> Path:
     return locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+_CODE_IDS: dict = {}  # the message ids of the templates and code, by the files' sizes and mtimes
+
+
+def message_ids(project) -> set:
+    """The ids `extract(project)` would give, without extracting again while no template or
+    module changed (check runs this on every build; extraction reads every file)."""
+    files = sorted(PACKAGE.rglob("*.py")) + sorted((PACKAGE / "render" / "templates").rglob("*.html"))
+    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    if _CODE_IDS.get("signature") != signature:
+        _CODE_IDS["signature"], _CODE_IDS["ids"] = signature, {m.id for m in extract() if m.id}
+    return _CODE_IDS["ids"] | {s.name for s in project.sessions.values()}
+
+
 def extract(project=None, project_name: str = "polarisation-materials") -> Catalog:
     """A template catalog of every translatable string in the templates and the package, and,
     given the project, the session names of content/project.yaml."""

@@ -92,6 +92,7 @@ class Project:
     occasions: tuple[Occasion, ...] = ()
     departments: tuple[str, ...] = ()
     countries: dict[str, str] = field(default_factory=dict)
+    lines: dict = field(default_factory=dict, repr=False)  # a value's path -> its line in project.yaml
 
     @property
     def content_dir(self) -> Path:
@@ -302,4 +303,4 @@ def load_project(root: Path) -> Project:
     documents = {d.id: Document(d.id, d.kind, tuple(d.sessions)) for d in spec.documents}
     occasions = tuple(Occasion(o.field, tuple(o.sessions), o.repeated, o.participants) for o in spec.occasions)
     return Project(root, spec.organisation, languages, dict(spec.facts), sessions, documents, path,
-                   occasions, tuple(spec.departments), dict(spec.countries))
+                   occasions, tuple(spec.departments), dict(spec.countries), lines)

@@ -58,6 +58,7 @@ class _Reader:
                     raise ProjectError(Problem(self.name, f"a key must be a name, got {shown(key)}", self.line(key_node)))
                 if key in out:
                     raise ProjectError(Problem(self.name, f"{_dotted(path + (key,))}: given twice; keep one", self.line(key_node)))
+                self.lines.setdefault(path + (key,), self.line(key_node))  # a field's line is its key's
                 out[key] = self.value(value_node, path + (key,))
             return out
         if isinstance(node, yaml.SequenceNode):

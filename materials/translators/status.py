@@ -129,6 +129,8 @@ def collect(root: Path, lang: str = "all", sources: Sources | None = None) -> li
     template_ids = {m.id for m in sources.template if m.id} if sources.template else set()
 
     def problem(l: str, doc_id: str) -> str:
+        if (l, doc_id) in sources.absent:
+            return f"{relative(project.content_file(l, doc_id), project.root)}: missing; translate content/{source}/{doc_id}.md into it"
         return "\n".join(str(u.problem) for u in sources.unreadable if u.code == "content" and u.lang == l and u.doc == doc_id)
 
     result = []
