@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from materials.rules.checks import Checker, check
 from materials.sources.content import ContentFile, Section, read_content
-from materials.sources import load
+from materials.sources.loader import load
 from materials.sources.glossary import contains_term
 from materials.sources.project import load_project
 

@@ -8,7 +8,8 @@ from html import unescape
 import pytest
 from pypdf import PdfReader
 
-from materials.sources import catalogs, load
+from materials.sources import catalogs
+from materials.sources.loader import load
 from materials.render.html import Renderer
 from materials.render.typography import SOFT_HYPHEN, for_print, hyphenate, nbsp
 

@@ -15,16 +15,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from materials.build.keys import Inputs
 from materials.output import BuildLock, Entry, Output
-from materials.render.fonts import font_files
-from materials.render.html import Page, Renderer
-from materials.render.pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
-from materials.render.typography import for_print
-from materials.rules.checks import gate, run as run_rules
-from materials.sources import Sources, catalogs, load
-from materials.sources.content import ContentFile
 from materials.sources.project import Project, load_project
+
+if TYPE_CHECKING:  # the later stages are imported when there is something to render, so a
+    # rebuild with nothing to do reads project.yaml and the keys only (no Jinja2, no WeasyPrint)
+    from materials.render.html import Page, Renderer
+    from materials.render.pdf import PdfJob, PdfRenderer
+    from materials.sources.content import ContentFile
+    from materials.sources.loader import Sources
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
         #    any content is read and without importing WeasyPrint.
         stale = plan(project, out, request)
         if stale:
+            from materials.render.fonts import font_files
+            from materials.render.pdf import PdfRenderer
+            from materials.rules.checks import gate, run as run_rules
+            from materials.sources.loader import load
+
             own = pdfs is None
             renderer = pdfs or PdfRenderer(jobs)
             try:
@@ -117,6 +124,7 @@ def plan(project: Project, out: Output, request: Request) -> dict[tuple[str, str
 
 
 def contents_of(sources: Sources, lang: str, draft: bool) -> tuple[dict[str, ContentFile], set[str]]:
+
     """A language's documents as a page shows them: in a draft, the source's sections (or the
     whole source document) stand in for what the translation lacks. Returns (contents, the ids
     of the documents that borrowed from the source)."""
@@ -135,6 +143,8 @@ def contents_of(sources: Sources, lang: str, draft: bool) -> tuple[dict[str, Con
 
 def with_fallback(tr: ContentFile, src: ContentFile) -> ContentFile:
     """The translation, with the source's sections where the translation has none (source order)."""
+    from materials.sources.content import ContentFile
+
     if all(tr.section(s.id) is not None for s in src.sections) and src.meta.keys() <= tr.meta.keys():
         return tr
     sections = tuple(tr.section(s.id) or s for s in src.sections)
@@ -143,6 +153,9 @@ def with_fallback(tr: ContentFile, src: ContentFile) -> ContentFile:
 
 def renderer_for(sources: Sources, lang: str, **options) -> Renderer:
     """A language's renderer: its templates speak its compiled catalog."""
+    from materials.render.html import Renderer
+    from materials.sources import catalogs
+
     return Renderer(sources.project, lang, catalogs.compiled(sources.catalogs.get(lang)), **options)
 
 
@@ -166,6 +179,9 @@ def render_html(sources: Sources, request: Request, wanted: list[tuple[str, str]
 def pdf_job(project: Project, build_dir: Path, lang: str, doc_id: str, html: str, key: str | None = None) -> PdfJob:
     """A document's PDF, from the same HTML as its page (hyphenated for print); `key`: its name
     in the results (default: its path under build/)."""
+    from materials.render.pdf import PdfJob, pdf_stylesheet, readable_roots
+    from materials.render.typography import for_print
+
     return PdfJob(key or f"{lang}/{doc_id}.pdf", for_print(html, lang), (Path(build_dir) / lang).resolve().as_uri() + "/",
                   readable_roots(project, build_dir), f"content/{lang}/{doc_id}.md", pdf_stylesheet(project))
 

@@ -24,7 +24,7 @@ from materials.render.html import Page, Renderer
 from materials.render.pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
 from materials.render.typography import for_print
 from materials.rules.checks import gate, run as run_rules
-from materials.sources import Sources, every_municipality, load
+from materials.sources.loader import Sources, every_municipality, load
 from materials.sources.catalogs import N_
 from materials.sources.content import ContentFile
 from materials.sources.municipality import EventPlace, MunicipalityFile

@@ -22,7 +22,8 @@ from babel.messages.checkers import python_format
 from babel.messages.catalog import TranslationError
 
 from materials.errors import Problem, ProjectError, relative
-from materials.sources import Sources, catalogs, load, stamps
+from materials.sources import catalogs, stamps
+from materials.sources.loader import Sources, load
 from materials.sources.content import IMAGE, INTRO, ContentFile, Section
 from materials.sources.glossary import Glossary, contains_term, tokens
 from materials.sources.project import Project

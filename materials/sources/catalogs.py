@@ -70,32 +70,10 @@ def extract(project=None, project_name: str = "polarisation-materials") -> Catal
     ):
         catalog.add(message, None, [(f"materials/{filename}", lineno)], auto_comments=comments, context=context)
     if project is not None:
-        lines = _session_lines(project)
         for sid, session in project.sessions.items():
-            catalog.add(session.name, None, [("content/project.yaml", lines.get(sid, 0))],
+            catalog.add(session.name, None, [("content/project.yaml", project.lines.get(("sessions", sid, "name"), 0))],
                         auto_comments=[f"The name of a session ({sid})."])
     return catalog
-
-
-def _session_lines(project) -> dict[str, int]:
-    """The line of each session's name in content/project.yaml (for the catalog's references)."""
-    out, inside = {}, False
-    try:
-        text = project.data_file.read_text(encoding="utf-8")
-    except OSError:
-        return out
-    current = None
-    for number, line in enumerate(text.split("\n"), 1):
-        if line.startswith("sessions:"):
-            inside = True
-            continue
-        if inside and line and not line.startswith(" ") and not line.startswith("#"):
-            break
-        if inside and re.match(r"^  [a-z0-9-]+:\s*$", line):
-            current = line.strip().rstrip(":")
-        elif inside and current and line.strip().startswith("name:"):
-            out[current] = number
-    return out
 
 
 TRANSLATED, FUZZY, UNTRANSLATED = "translated", "fuzzy", "untranslated"

@@ -249,54 +249,42 @@ def _when(project: Project, spec, held: list[Held], name: str, lines: Lines) -> 
     another, every occasion comes after the first day of the ones before it, and the RSVP
     deadline comes before the first session."""
     problems = []
+    occasions = {o.field: o for o in project.occasions}
 
-    def where(h: Held, sid: str) -> tuple:
-        occasion = next(o for o in project.occasions if o.field == h.field)
-        loc: tuple = (h.field,)
-        if occasion.repeated:
-            loc += (project_index(h),)
-        if not (len(occasion.sessions) == 1 and not occasion.participants):
-            loc += (occasion.place_key(sid),)
-        return loc
-
-    def project_index(h: Held) -> int:
-        return [x for x in held if x.field == h.field].index(h)
-
-    def bad(loc: tuple, message: str) -> None:
-        line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    def bad(h: Held | None, sid: str, key: str, message: str) -> None:
+        loc: tuple = (key,)
+        if h is not None:
+            o = occasions[h.field]
+            loc = (h.field,) + ((held_of(h.field).index(h),) if o.repeated else ()) \
+                + (() if len(o.sessions) == 1 and not o.participants else (o.place_key(sid),)) + (key,)
+        line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
         dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
         problems.append(Problem(name, f"{dotted}: {message}", line))
 
-    def session_name(sid: str) -> str:
-        return project.sessions[sid].name.lower() or sid
+    def held_of(field_name: str) -> list[Held]:
+        return [h for h in held if h.field == field_name]
 
-    for h in held:
-        previous = None
-        for sid, place in h.places.items():
-            end = dt.datetime.combine(place.date, place.start) + dt.timedelta(minutes=project.sessions[sid].minutes)
-            if end.date() != place.date:
-                bad(where(h, sid) + ("start",), f"expected a start that ends the session before midnight, got {shown(place.start.strftime('%H:%M'))}")
-            if previous and place.date <= previous[1].date:
-                bad(where(h, sid) + ("date",), f"expected a date after the {session_name(previous[0])} "
-                                               f"({previous[1].date.isoformat()}), got {place.date.isoformat()}")
-            previous = (sid, place)
-    fields = [o.field for o in project.occasions]
-    for i, later in enumerate(fields):
-        for earlier in fields[:i]:
-            starts = [min(p.date for p in h.places.values()) for h in held if h.field == earlier]
-            if not starts:
-                continue
-            first = min(starts)
-            for h in held:
-                if h.field != later:
-                    continue
-                for sid, place in h.places.items():
+    def called(sid: str) -> str:
+        return project.sessions[sid].name.lower()
+
+    firsts: list[tuple[str, dt.date]] = []  # (session, date) first of each occasion before this one
+    for o in project.occasions:
+        for h in held_of(o.field):
+            previous = None
+            for sid, place in h.places.items():
+                end = dt.datetime.combine(place.date, place.start) + dt.timedelta(minutes=project.sessions[sid].minutes)
+                if end.date() != place.date:
+                    bad(h, sid, "start", f"expected a start that ends the session before midnight, got '{place.start:%H:%M}'")
+                if previous and place.date <= previous[1]:
+                    bad(h, sid, "date", f"expected a date after the {called(previous[0])} ({previous[1]}), got {place.date}")
+                for first_sid, first in firsts:
                     if place.date <= first:
-                        bad(where(h, sid) + ("date",), f"expected a date after the first {session_name(next(iter(next(x for x in held if x.field == earlier).places)))} "
-                                                       f"({first.isoformat()}), got {place.date.isoformat()}")
-    if held:
-        first_sid, first_place = min(((sid, p) for h in held for sid, p in h.places.items()), key=lambda x: (x[1].date, x[1].start))
-        if spec.rsvp_deadline >= first_place.date:
-            bad(("rsvp_deadline",), f"expected a date before the {session_name(first_sid)} ({first_place.date.isoformat()}), "
-                                    f"got {spec.rsvp_deadline.isoformat()}")
+                        bad(h, sid, "date", f"expected a date after the first {called(first_sid)} ({first}), got {place.date}")
+                previous = (sid, place.date)
+        dates = [(p.date, sid) for h in held_of(o.field) for sid, p in h.places.items()]
+        if dates:
+            firsts.append(min(dates)[::-1])
+    if firsts and spec.rsvp_deadline >= firsts[0][1]:
+        bad(None, "", "rsvp_deadline", f"expected a date before the {called(firsts[0][0])} ({firsts[0][1]}), "
+                                       f"got {spec.rsvp_deadline}")
     return problems

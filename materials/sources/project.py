@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, PositiveInt, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PositiveInt, field_validator, model_validator
 
 from materials.errors import Problem, ProjectError, shown
 from materials.sources.yamlfile import Strict, read_yaml, validate
@@ -27,55 +27,6 @@ KINDS = ("programme", "agenda", "handout", "invitation")
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANG = re.compile(r"^[a-z]{2,3}$")
 FIELD = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-@dataclass(frozen=True)
-class Language:
-    code: str
-    name: str
-    locale: str
-    source: bool = False
-    quotes: str = "“”‘’"  # double open, double close, single open, single close
-
-
-@dataclass(frozen=True)
-class AgendaItem:
-    id: str
-    minutes: int
-
-
-@dataclass(frozen=True)
-class Session:
-    id: str
-    minutes: int
-    sample_start: dt.time
-    items: tuple[AgendaItem, ...]
-    name: str = ""  # in English, as the catalogs' message id
-
-    @property
-    def items_minutes(self) -> int:
-        return sum(i.minutes for i in self.items)
-
-
-@dataclass(frozen=True)
-class Document:
-    id: str
-    kind: str
-    sessions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Occasion:
-    """A field of a municipality file that places some sessions (see content/project.yaml)."""
-
-    field: str
-    sessions: tuple[str, ...]
-    repeated: bool = False
-    participants: bool = False
-
-    def place_key(self, session_id: str) -> str:
-        """Where a session's place is written in one occasion of several sessions."""
-        return session_id.replace("-", "_")
 
 
 @dataclass
@@ -181,23 +132,25 @@ def _field_name(value: str) -> str:
     return value
 
 
-class LanguageSpec(Strict):
+class Language(Strict):
+    code: str  # the key it is listed under
     name: str = Field(min_length=1)
     locale: Annotated[str, AfterValidator(_locale)]
     source: bool = False
-    quotes: Annotated[str, AfterValidator(_quotes)] = "“”‘’"
+    quotes: Annotated[str, AfterValidator(_quotes)] = "“”‘’"  # double open and close, single open and close
 
 
-class ItemSpec(Strict):
+class AgendaItem(Strict):
     id: Annotated[str, _id("a lowercase id such as welcome")]
     minutes: PositiveInt
 
 
-class SessionSpec(Strict):
+class Session(Strict):
+    id: str  # the key it is listed under
     name: str = Field(min_length=1)  # in English; translated in the catalogs like a template string
     minutes: PositiveInt
     sample_start: Annotated[dt.time, BeforeValidator(_clock)]
-    items: Annotated[list[ItemSpec], Field(min_length=1)]
+    items: Annotated[list[AgendaItem], Field(min_length=1)]
 
     @field_validator("items")
     @classmethod
@@ -209,14 +162,18 @@ class SessionSpec(Strict):
             seen.add(item.id)
         return items
 
+    @property
+    def items_minutes(self) -> int:
+        return sum(i.minutes for i in self.items)
 
-class DocumentSpec(Strict):
+
+class Document(Strict):
     id: Annotated[str, _id("a lowercase id such as agenda-training-day")]
     kind: Literal[KINDS]
     sessions: list[str] = []
 
 
-class OccasionSpec(Strict):
+class Occasion(Strict):
     """A field of a municipality file: when and where some of its sessions take place."""
 
     field: Annotated[str, AfterValidator(_field_name)]
@@ -224,16 +181,31 @@ class OccasionSpec(Strict):
     repeated: bool = False  # a list: the municipality may hold it several times
     participants: bool = False  # each one is a group of participants (at most facts.max_group_size)
 
+    def place_key(self, session_id: str) -> str:
+        """Where a session's place is written in one occasion of several sessions."""
+        return session_id.replace("-", "_")
+
 
 class ProjectFile(Strict):
     organisation: str = Field(min_length=1)
-    languages: Annotated[dict[Annotated[str, AfterValidator(_lang_code)], LanguageSpec], Field(min_length=1)]
+    languages: Annotated[dict[Annotated[str, AfterValidator(_lang_code)], Language], Field(min_length=1)]
     facts: dict[str, Any] = {}
-    sessions: dict[Annotated[str, _id("a lowercase session id")], SessionSpec]
-    documents: Annotated[list[DocumentSpec], Field(min_length=1)]
-    occasions: list[OccasionSpec] = []
+    sessions: dict[Annotated[str, _id("a lowercase session id")], Session]
+    documents: Annotated[list[Document], Field(min_length=1)]
+    occasions: list[Occasion] = []
     departments: list[Annotated[str, _id("a lowercase department id")]] = []
     countries: dict[str, str] = {}  # country code -> the time zone of its sessions
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys(cls, data: Any) -> Any:
+        """A language knows its code and a session its id: the keys they are listed under."""
+        if isinstance(data, dict):
+            data = dict(data)
+            for field_name, key in (("languages", "code"), ("sessions", "id")):
+                if isinstance(data.get(field_name), dict):
+                    data[field_name] = {k: {**v, key: k} if isinstance(v, dict) else v for k, v in data[field_name].items()}
+        return data
 
 
 
@@ -297,10 +269,6 @@ def load_project(root: Path) -> Project:
     spec = validate(ProjectFile, data, name, lines)
     if problems := _references(spec, name, lines):
         raise ProjectError(problems)
-    languages = {code: Language(code, l.name, l.locale, l.source, l.quotes) for code, l in spec.languages.items()}
-    sessions = {sid: Session(sid, s.minutes, s.sample_start, tuple(AgendaItem(i.id, i.minutes) for i in s.items), s.name)
-                for sid, s in spec.sessions.items()}
-    documents = {d.id: Document(d.id, d.kind, tuple(d.sessions)) for d in spec.documents}
-    occasions = tuple(Occasion(o.field, tuple(o.sessions), o.repeated, o.participants) for o in spec.occasions)
-    return Project(root, spec.organisation, languages, dict(spec.facts), sessions, documents, path,
-                   occasions, tuple(spec.departments), dict(spec.countries), lines)
+    return Project(root, spec.organisation, spec.languages, dict(spec.facts), spec.sessions,
+                   {d.id: d for d in spec.documents}, path, tuple(spec.occasions), tuple(spec.departments),
+                   dict(spec.countries), lines)

@@ -12,14 +12,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from materials.errors import ProjectError, relative
 from materials.output import BuildLock, write_atomic
-from materials.sources import Sources, catalogs, load, stamps
+from materials.sources import catalogs, stamps
+from materials.sources.loader import Sources, load
 from materials.sources.content import ContentFile
 
 CURRENT, OUTDATED, MISSING = "current", "outdated", "missing"
@@ -170,94 +171,12 @@ def print_status(statuses: list[LangStatus], console: Console | None = None) -> 
 
 
 # -- HTML: a dashboard and a side-by-side page per document -----------------------------------
-# The templates live here, not in materials/templates/: that folder is extracted for translation,
-# and these pages are for staff, in English.
+# The templates are translators/templates/, not render/templates/: that folder is extracted for
+# translation, and these pages are for staff, in English.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #1d2326; }
-h1, h2 { color: #1f5c6b; }
-table { border-collapse: collapse; margin-bottom: 1em; }
-th, td { border: 1px solid #c9d6da; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-td.n { text-align: right; }
-progress { width: 10em; }
-.problem { color: #a12a16; font-size: 0.9em; }
-table.side { width: 100%; table-layout: fixed; }
-pre { white-space: pre-wrap; margin: 0.3em 0; font-size: 0.9em; }
-.label { display: inline-block; font-size: 0.8em; padding: 0 0.4em; border-radius: 3px; }
-tr.current .label { background: #dcefe0; }
-tr.outdated { background: #fff6d8; }
-tr.outdated .label { background: #f2c94c; }
-tr.missing { background: #fde8e4; }
-tr.missing .label, .missing-text { background: #e06c57; color: #fff; }
-.missing-text { display: inline-block; padding: 0.2em 0.6em; font-weight: bold; }
-.diff { border-top: 1px dashed #c9a227; margin-top: 0.5em; }
-.add { color: #176b2c; background: #e3f6e7; }
-.del { color: #a12a16; background: #fbe4df; }
-.hunk { color: #5b6770; }
-"""
 
-DASHBOARD = """<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Translation status</title><style>{{ css }}</style></head>
-<body>
-<h1>Translation status</h1>
-<p>Sections of the {{ source }} source per translation: <em>current</em> when the translation was
-confirmed against the source's present text, <em>outdated</em> when the source changed since (or it
-was never confirmed), <em>missing</em> when the translation lacks it.</p>
-{% for ls in statuses %}
-<section>
-<h2>{{ ls.name }} ({{ ls.lang }})</h2>
-<table>
-<thead><tr><th>Document</th><th>Progress</th><th>Sections</th><th>Current</th><th>Outdated</th><th>Missing</th></tr></thead>
-<tbody>
-{% for d in ls.docs %}
-<tr>
-<td><a href="status/{{ ls.lang }}/{{ d.doc }}.html">{{ d.doc }}</a>{% if d.problem %}<div class="problem">{{ d.problem }}</div>{% endif %}</td>
-<td><progress max="{{ [d.total, 1] | max }}" value="{{ d.current }}">{{ d.current }}/{{ d.total }}</progress></td>
-<td class="n">{{ d.total }}</td><td class="n">{{ d.current }}</td><td class="n">{{ d.outdated }}</td><td class="n">{{ d.missing }}</td>
-</tr>
-{% endfor %}
-</tbody>
-</table>
-{% set c = ls.catalog %}
-<p>Template strings ({{ c.path }}): <progress max="{{ [c.total, 1] | max }}" value="{{ c.translated }}">{{ c.translated }}/{{ c.total }}</progress>
-{{ c.translated }}/{{ c.total }} translated, {{ c.fuzzy }} fuzzy, {{ c.missing }} missing.
-{% if c.problem %}<span class="problem">{{ c.problem }}</span>{% endif %}</p>
-</section>
-{% endfor %}
-</body>
-</html>
-"""
 
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>{{ d.doc }}: {{ source }} and {{ name }}</title><style>{{ css }}</style></head>
-<body>
-<p><a href="../../status.html">All documents</a></p>
-<h1>{{ d.doc }}: {{ source }} and {{ name }}</h1>
-<p>{{ d.total }} sections: {{ d.current }} current, {{ d.outdated }} outdated, {{ d.missing }} missing.</p>
-{% if d.problem %}<p class="problem">{{ d.problem }}</p>{% endif %}
-<table class="side">
-<thead><tr><th>{{ source }} (source)</th><th>{{ name }}</th></tr></thead>
-<tbody>
-{% for s in d.sections %}
-<tr id="{{ s.id }}" class="{{ s.state }}">
-<td lang="{{ source_lang }}">
-<div><code>{{ s.id }}</code> <span class="label">{{ s.state }}</span></div>
-<pre>{{ s.source }}</pre>
-{% if s.diff %}<div class="diff">Changed in the source since last confirmed:
-<pre>{% for kind, line in s.diff | difflines %}<span class="{{ kind }}">{{ line }}</span>
-{% endfor %}</pre></div>
-{% elif s.state == "outdated" %}<div class="diff">Never confirmed against the source.</div>{% endif %}
-</td>
-<td lang="{{ d.lang }}">{% if s.state == "missing" %}<span class="missing-text">missing</span>{% else %}<pre>{{ s.translation }}</pre>{% endif %}</td>
-</tr>
-{% endfor %}
-</tbody>
-</table>
-</body>
-</html>
-"""
 
 
 def _difflines(diff: str) -> list[tuple[str, str]]:
@@ -274,16 +193,18 @@ def write_html(statuses: list[LangStatus], out_dir: Path, project) -> Path:
     """Write status.html and status/<lang>/<doc>.html under out_dir; returns the dashboard's path."""
     source_lang = project.source_language
     source = project.languages[source_lang].name
-    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
     env.filters["difflines"] = _difflines
-    page = env.from_string(PAGE)
+    css = (TEMPLATES / "status.css").read_text(encoding="utf-8")
+    page = env.get_template("status-page.html")
     for ls in statuses:
         for d in ls.docs:
-            html = page.render(d=d, name=ls.name, source=source, source_lang=source_lang, css=CSS)
+            html = page.render(d=d, name=ls.name, source=source, source_lang=source_lang, css=css)
             write_atomic(out_dir / "status" / ls.lang / f"{d.doc}.html", html.encode("utf-8"))
     dashboard = out_dir / "status.html"
     # Written last, so that its links point to pages that exist.
-    html = env.from_string(DASHBOARD).render(statuses=statuses, source=source, css=CSS)
+    html = env.get_template("status.html").render(statuses=statuses, source=source, css=css)
     write_atomic(dashboard, html.encode("utf-8"))
     return dashboard
 

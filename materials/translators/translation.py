@@ -6,7 +6,8 @@ from pathlib import Path
 
 from materials.errors import Problem, ProjectError, relative
 from materials.output import write_atomic
-from materials.sources import load, stamps
+from materials.sources import stamps
+from materials.sources.loader import load
 
 
 def stamp_translation(root: Path, lang: str, doc: str | None = None) -> list[tuple[str, int]]:
