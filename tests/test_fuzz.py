@@ -416,12 +416,14 @@ def check_with(root: Path, lang: str, text: str) -> Report:
     return report
 
 
+@pytest.mark.slow
 @FUZZ
 @given(lang=st.sampled_from(["en", "fi"]), text=st.one_of(st.text(), content_like()))
 def test_check_with_an_arbitrary_content_file(check_project, lang, text):
     check_with(check_project, lang, text)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(lang=st.sampled_from(["en", "fi"]), text=programme_like())
 def test_check_with_a_damaged_programme(check_project, lang, text):

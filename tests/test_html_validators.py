@@ -57,6 +57,7 @@ def browser():
         b.close()
 
 
+@pytest.mark.slow
 def test_axe_core_reports_no_violation_on_any_page(full_build, browser):
     out, _, _ = full_build
     page = browser.new_page()

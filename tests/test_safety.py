@@ -208,6 +208,7 @@ def edit_organisation(proj: Path, old: str, new: str) -> None:
     path.write_text(text.replace(f"organisation: {old}\n", f"organisation: {new}\n", 1), encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", ["0.3s", "1s", "2s", "3.5s", "first-output", "replacing-outputs"])
 def test_a_killed_build_leaves_only_complete_files_and_the_next_build_recovers(reference, root, tmp_path, moment):
     ref_proj, ref_files = reference
@@ -261,6 +262,7 @@ def test_the_next_build_removes_stale_temporary_files(reference, tmp_path):
 
 # -- 2. one writer at a time -----------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_second_build_at_the_same_time_is_refused_and_the_first_completes(reference, root, tmp_path):
     proj = copy_project(root, tmp_path / "polarisation")
     first = start(proj, "build")
@@ -520,6 +522,7 @@ def test_deterministic_zip_keeps_safe_names():
 
 # -- 5. same inputs, same bytes ---------------------------------------------------------------
 
+@pytest.mark.slow
 def test_two_clean_builds_in_different_places_are_byte_identical(reference, root, tmp_path):
     assert "SOURCE_DATE_EPOCH" not in env()
     ref_proj, ref_files = reference
