@@ -55,20 +55,27 @@ def user_errors(fn):
 @user_errors
 def build(c, lang="all", doc=None, jobs=0, draft=False):
     """Build every document as HTML and PDF into build/<lang>/."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from materials.build import build as run
 
-    console = Console(stderr=True)
-    with Progress(TextColumn("PDF"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as progress:
-        bar = progress.add_task("pdf", total=None)
-        result = run(ROOT, lang=lang, doc=doc, jobs=jobs or None, draft=draft,
-                     on_start=lambda n: progress.update(bar, total=n),
-                     on_pdf=lambda key: progress.advance(bar))
-    console.print(f"built {len(result.written)} files in {result.seconds:.1f} s; "
-                  f"manifest lists {len(result.outputs)} outputs (build/manifest.json)")
+    bar = {}
+
+    def start(n: int) -> None:  # rich only when there is something to show: a no-op stays light
+        if n and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            bar["progress"] = Progress(TextColumn("PDF"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                       transient=True)
+            bar["progress"].start()
+            bar["task"] = bar["progress"].add_task("pdf", total=n)
+
+    try:
+        result = run(ROOT, lang=lang, doc=doc, jobs=jobs or None, draft=draft, on_start=start,
+                     on_pdf=lambda key: bar and bar["progress"].advance(bar["task"]))
+    finally:
+        if bar:
+            bar["progress"].stop()
+    print(f"built {len(result.written)} files in {result.seconds:.1f} s; "
+          f"manifest lists {len(result.outputs)} outputs (build/manifest.json)", file=sys.stderr)
 
 
 @task(help={

@@ -5,7 +5,6 @@ and counted as such), which is the fast default; CI runs with --full, so nothing
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest

@@ -1,18 +1,19 @@
-"""Helpers for tests that follow processes: the members of a process group, from /proc."""
+"""Helpers for tests that follow processes: the members of a process group (psutil)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+
+import psutil
 
 
 def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes of a process group, read from /proc."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    """Live (not zombie) processes of a process group."""
+    members = []
+    for p in psutil.process_iter(["status"]):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            if p.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(p.pid) == pgid:
+                members.append(p.pid)
+        except (ProcessLookupError, psutil.Error):
             continue
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            pids.append(int(stat.parent.name))
-    return pids
+    return members

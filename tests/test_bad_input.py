@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tree import ROOT, TEMPLATES, copy_project
+from tree import TEMPLATES, copy_project
 PO_FI = "locale/fi/LC_MESSAGES/messages.po"
 PO_NL = "locale/nl/LC_MESSAGES/messages.po"
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tree import copy_project
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -31,11 +32,9 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 
 @pytest.fixture
-def tree(root, tmp_path):
+def tree(tmp_path):
     """A copy of the project's content and catalogs (the clean tree)."""
-    shutil.copytree(root / "content", tmp_path / "content")
-    shutil.copytree(root / "locale", tmp_path / "locale")
-    return tmp_path
+    return copy_project(tmp_path / "p", municipalities=False, tasks=False)
 
 
 def test_the_projects_own_content_is_clean(root):

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import shutil
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from tree import copy_project
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -235,8 +234,7 @@ MUNI_NAME = "municipalities/fuzz.yaml"
 
 @pytest.fixture(scope="module")
 def muni_project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("municipality-fuzz")
-    shutil.copytree(ROOT / "content", root / "content")
+    root = copy_project(tmp_path_factory.mktemp("municipality-fuzz") / "p", municipalities=False, tasks=False)
     (root / "municipalities").mkdir()
     return load_project(root)
 
@@ -382,10 +380,7 @@ def test_municipality_alias_bomb_is_refused_quickly(muni_project, depth):
 
 @pytest.fixture(scope="module")
 def check_project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("check-fuzz")
-    for name in ("content", "locale"):
-        shutil.copytree(ROOT / name, root / name)
-    return root
+    return copy_project(tmp_path_factory.mktemp("check-fuzz") / "p", municipalities=False, tasks=False)
 
 
 EN_PROGRAMME = (ROOT / "content" / "en" / "programme.md").read_text(encoding="utf-8")

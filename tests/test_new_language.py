@@ -4,9 +4,9 @@ a normal build refuses naming what is missing, build --draft falls back to Engli
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
+from tree import copy_project
 import yaml
 from pypdf import PdfReader
 
@@ -18,9 +18,7 @@ from materials.translators.translation import new_language
 
 @pytest.fixture(scope="module")
 def swedish(root, tmp_path_factory):
-    proj = tmp_path_factory.mktemp("sv")
-    for name in ("content", "locale"):
-        shutil.copytree(root / name, proj / name)
+    proj = copy_project(tmp_path_factory.mktemp("sv") / "p", municipalities=False, tasks=False)
     changed = new_language(proj, "sv")
     return proj, changed
 

@@ -8,11 +8,11 @@ import re
 import datetime as dt
 import hashlib
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
+from tree import copy_project
 import yaml
 from icalendar import Calendar
 from pypdf import PdfReader
@@ -120,10 +120,8 @@ def test_same_inputs_give_a_byte_identical_zip(root, tmp_path):
 # -- strict: refused while check finds errors; --draft marks every page --------------------
 
 @pytest.fixture
-def tree(root, tmp_path):
-    for name in ("content", "locale", "municipalities"):
-        shutil.copytree(root / name, tmp_path / name)
-    return tmp_path
+def tree(tmp_path):
+    return copy_project(tmp_path / "p", tasks=False)
 
 
 def test_pack_is_refused_while_check_finds_errors_and_draft_marks_every_page(tree):

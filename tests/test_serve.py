@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+
+from tree import copy_project
 
 
 def free_port() -> int:
@@ -21,10 +22,8 @@ def fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-def test_serve_rebuilds_a_saved_content_file(root, tmp_path):
-    for name in ("content", "locale"):
-        shutil.copytree(root / name, tmp_path / name)
-    shutil.copy(root / "tasks.py", tmp_path / "tasks.py")
+def test_serve_rebuilds_a_saved_content_file(tmp_path):
+    copy_project(tmp_path, municipalities=False)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "invoke", "serve", "--lang", "en", "--port", str(port)],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

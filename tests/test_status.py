@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 
 import pytest
+from tree import copy_project
 from rich.console import Console
 
 from materials.errors import ProjectError
@@ -18,11 +18,9 @@ from materials.translators.status import collect, status
 
 
 @pytest.fixture
-def tree(root, tmp_path):
+def tree(tmp_path):
     """A copy of the project's content and catalogs (the clean tree)."""
-    shutil.copytree(root / "content", tmp_path / "content")
-    shutil.copytree(root / "locale", tmp_path / "locale")
-    return tmp_path
+    return copy_project(tmp_path / "p", municipalities=False, tasks=False)
 
 
 def run(tree, lang="all"):

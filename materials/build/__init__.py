@@ -11,15 +11,16 @@ some old, every one of them whole and listed truthfully, and the next build redo
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from materials.build.keys import Inputs
+from materials.build.keys import Inputs, digest
 from materials.output import BuildLock, Entry, Output
-from materials.sources.project import Project, load_project
+from materials.sources.outline import Outline
 
 if TYPE_CHECKING:  # the later stages are imported when there is something to render, so a
     # rebuild with nothing to do reads project.yaml and the keys only (no Jinja2, no WeasyPrint)
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # the later stages are imported when there is something to re
     from materials.render.pdf import PdfJob, PdfRenderer
     from materials.sources.content import ContentFile
     from materials.sources.loader import Sources
+    from materials.sources.project import Project
 
 
 @dataclass(frozen=True)
@@ -56,20 +58,21 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
     started = time.perf_counter()
     root = Path(root).resolve()
     build_dir = Path(build_dir) if build_dir else root / "build"
-    project = load_project(root)
-    request = Request(tuple(project.select_languages(lang)), tuple(project.select_documents(doc)), draft)
     result = BuildResult()
     with BuildLock(build_dir):
         out = Output(build_dir)
-        # 1. Plan: which outputs are stale. A rebuild with nothing changed stops here, before
-        #    any content is read and without importing WeasyPrint.
+        # 1. Plan: which outputs are stale. A rebuild with nothing changed stops here: it plans
+        #    from the outline of project.yaml that the last build kept (when the file has not
+        #    changed since), reads no content and imports neither pydantic nor WeasyPrint.
+        project = kept_outline(root, out) or _load_project(root)
+        request = Request(tuple(project.select_languages(lang)), tuple(project.select_documents(doc)), draft)
         stale = plan(project, out, request)
         if stale:
             from materials.render.fonts import font_files
             from materials.render.pdf import PdfRenderer
             from materials.rules.checks import gate, run as run_rules
             from materials.sources.loader import load
-
+            project = project if hasattr(project, "sessions") else _load_project(root)
             own = pdfs is None
             renderer = pdfs or PdfRenderer(jobs)
             try:
@@ -100,14 +103,37 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
                 if is_doc:
                     out.write(f"{page.lang}/{page.doc_id}.pdf", pdf_bytes[f"{page.lang}/{page.doc_id}.pdf"], format="pdf", **meta)
                     result.written.append(f"{page.lang}/{page.doc_id}.pdf")
-        out.write_if_changed("index.html", landing_page(project).encode("utf-8"))
+        if hasattr(project, "organisation"):
+            out.write_if_changed("index.html", landing_page(project).encode("utf-8"))
+            out.write_if_changed(OUTLINE, json.dumps({"project.yaml": digest(root / "content" / "project.yaml"),
+                                                      **project.as_json()}).encode())  # in project.yaml's order
         # 6. The manifest, last.
         result.outputs = out.write_manifest()
     result.seconds = time.perf_counter() - started
     return result
 
 
-def plan(project: Project, out: Output, request: Request) -> dict[tuple[str, str], str]:
+OUTLINE = ".state/outline.json"
+
+
+def _load_project(root: Path) -> Project:
+    from materials.sources.project import load_project
+
+    return load_project(root)
+
+
+def kept_outline(root: Path, out: Output) -> Outline | None:
+    """The outline the last build kept, if project.yaml is still the file it was made from."""
+    try:
+        data = json.loads((out.dir / OUTLINE).read_text(encoding="utf-8"))
+        if data.get("project.yaml") == digest(root / "content" / "project.yaml"):
+            return Outline.from_json(root, data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
+def plan(project: Outline, out: Output, request: Request) -> dict[tuple[str, str], str]:
     """(lang, doc or "index") -> key, for each output that is missing, made from other inputs,
     or no longer the bytes the manifest lists."""
     inputs = Inputs(project, request.draft)

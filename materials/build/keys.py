@@ -13,11 +13,16 @@ import re
 from pathlib import Path
 
 from materials import __version__
-from materials.sources.files import digest
+from materials.sources.files import digest as file_digest
 from materials.render.fonts import font_paths
 
 PACKAGE = Path(__file__).resolve().parent.parent  # materials/
 MAX_INPUT = 2_000_000  # larger than any input the loader accepts
+
+
+def digest(path: Path) -> str:
+    """An input's sha256 (never more than a sane input's size; the loader reports the rest)."""
+    return file_digest(path, MAX_INPUT)
 TEMPLATE_REFS = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 
 
@@ -43,7 +48,7 @@ class Inputs:
     def file(self, path: Path) -> str:
         if path not in self.hashes:
             # Never more than a sane input's size: a link to /dev/zero is the loader's to report.
-            self.hashes[path] = digest(path, MAX_INPUT)
+            self.hashes[path] = digest(path)
         return self.hashes[path]
 
     def code(self) -> str:

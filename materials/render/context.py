@@ -7,8 +7,7 @@ A pack passes a municipality's data to the very same function instead.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from materials.render.formatting import Formatter, add_minutes
 from materials.sources.catalogs import N_

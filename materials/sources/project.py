@@ -17,11 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, Field, PositiveInt, field_validator, model_validator
 
 from materials.errors import Problem, ProjectError, shown
+from materials.sources.outline import PACKAGE_STATIC, PACKAGE_TEMPLATES, Outline  # noqa: F401 (re-exported)
 from materials.sources.yamlfile import Strict, read_yaml, validate
 
-# The package's own templates and styles (a project may bring its own templates/ and static/).
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "render" / "templates"
-PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "render" / "static"
 KINDS = ("programme", "agenda", "handout", "invitation")
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -30,63 +28,17 @@ FIELD = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass
-class Project:
+class Project(Outline):
     """Everything that is the same in every language, plus where things live."""
 
-    root: Path
-    organisation: str
-    languages: dict[str, Language]
-    facts: dict[str, Any]
-    sessions: dict[str, Session]
-    documents: dict[str, Document]
+    organisation: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
     data_file: Path = field(default=None)  # type: ignore[assignment]
     occasions: tuple[Occasion, ...] = ()
     departments: tuple[str, ...] = ()
     countries: dict[str, str] = field(default_factory=dict)
     lines: dict = field(default_factory=dict, repr=False)  # a value's path -> its line in project.yaml
-
-    @property
-    def content_dir(self) -> Path:
-        return self.root / "content"
-
-    @property
-    def locale_dir(self) -> Path:
-        return self.root / "locale"
-
-    @property
-    def templates_dir(self) -> Path:
-        """The shared templates: the package's, unless the project has its own templates/."""
-        own = self.root / "templates"
-        return own if own.is_dir() else PACKAGE_TEMPLATES
-
-    @property
-    def static_dir(self) -> Path:
-        own = self.root / "static"
-        return own if own.is_dir() else PACKAGE_STATIC
-
-    @property
-    def source_language(self) -> str:
-        return next(code for code, lang in self.languages.items() if lang.source)
-
-    def content_file(self, lang: str, doc_id: str) -> Path:
-        return self.content_dir / lang / f"{doc_id}.md"
-
-    def select_languages(self, lang: str) -> list[str]:
-        """`all` or one known code; anything else is a user error naming the known ones."""
-        if lang == "all":
-            return list(self.languages)
-        if lang not in self.languages:
-            known = ", ".join(self.languages)
-            raise ProjectError(f"unknown language '{lang}'; known languages: {known}, or all")
-        return [lang]
-
-    def select_documents(self, doc: str | None) -> list[str]:
-        if doc is None:
-            return list(self.documents)
-        if doc not in self.documents:
-            known = ", ".join(self.documents)
-            raise ProjectError(f"unknown document '{doc}'; known documents: {known}")
-        return [doc]
 
 
 # -- the file's model: what content/project.yaml may say ---------------------------------------
@@ -269,6 +221,6 @@ def load_project(root: Path) -> Project:
     spec = validate(ProjectFile, data, name, lines)
     if problems := _references(spec, name, lines):
         raise ProjectError(problems)
-    return Project(root, spec.organisation, spec.languages, dict(spec.facts), spec.sessions,
-                   {d.id: d for d in spec.documents}, path, tuple(spec.occasions), tuple(spec.departments),
-                   dict(spec.countries), lines)
+    return Project(root, spec.languages, {d.id: d for d in spec.documents}, organisation=spec.organisation,
+                   facts=dict(spec.facts), sessions=spec.sessions, data_file=path, occasions=tuple(spec.occasions),
+                   departments=tuple(spec.departments), countries=dict(spec.countries), lines=lines)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from materials.sources.content import INTRO, ContentFile
+from materials.sources.content import ContentFile
 from materials.output import write_atomic
 
 META = "front-matter"
