@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from materials.errors import ProjectError
-from materials.output import write_atomic
+from materials.output import BuildLock, write_atomic
 
 COLUMNS = 8
 DPI = 40
@@ -60,29 +60,31 @@ def contact_sheet(pictures: list[tuple[str, Path]], target: Path) -> None:
 
 def preview(root: Path, langs: list[str], doc_ids: list[str], build_dir: Path | None = None) -> list[Sheet]:
     build_dir = Path(build_dir) if build_dir else Path(root) / "build"
-    sheets = []
-    for lang in langs:
-        pdfs = [build_dir / lang / f"{d}.pdf" for d in doc_ids]
-        missing = [str(p.relative_to(build_dir.parent)) for p in pdfs if not p.is_file()]
-        if missing:
-            raise ProjectError(f"no PDF to preview: {', '.join(missing)}; run `invoke build --lang {lang}` first")
-        out = build_dir / "preview" / lang
-        pictures: list[tuple[str, Path]] = []
-        with tempfile.TemporaryDirectory() as tmp:
-            for pdf in pdfs:
-                for n, png in enumerate(page_pictures(pdf, Path(tmp)), 1):
-                    target = out / png.name
-                    write_atomic(target, png.read_bytes())
-                    pictures.append((f"{pdf.stem} p.{n}", target))
-        png = build_dir / "preview" / f"{lang}.png"
-        contact_sheet(pictures, png)
-        items = "\n".join(f'<figure><img src="{lang}/{html.escape(p.name)}" alt="{html.escape(label)}">'
-                          f"<figcaption>{html.escape(label)}</figcaption></figure>" for label, p in pictures)
-        page = build_dir / "preview" / f"{lang}.html"
-        write_atomic(page, (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Preview: {lang}</title>'
-                            "<style>body{font-family:sans-serif;background:#e9eef0}main{display:flex;flex-wrap:wrap;gap:12px}"
-                            "figure{margin:0;background:#fff;padding:6px}img{display:block;border:1px solid #9aa9ae}"
-                            "figcaption{font-size:12px}</style></head>"
-                            f"<body><h1>Preview: {lang}, {len(pictures)} pages</h1><main>{items}</main></body></html>\n").encode())
-        sheets.append(Sheet(lang, png, page, len(pictures)))
-    return sheets
+    with BuildLock(build_dir):  # the pictures are written under build/ like every output
+        return [_sheet(build_dir, lang, doc_ids) for lang in langs]
+
+
+def _sheet(build_dir: Path, lang: str, doc_ids: list[str]) -> Sheet:
+    pdfs = [build_dir / lang / f"{d}.pdf" for d in doc_ids]
+    missing = [str(p.relative_to(build_dir.parent)) for p in pdfs if not p.is_file()]
+    if missing:
+        raise ProjectError(f"no PDF to preview: {', '.join(missing)}; run `invoke build --lang {lang}` first")
+    out = build_dir / "preview" / lang
+    pictures: list[tuple[str, Path]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for pdf in pdfs:
+            for n, png in enumerate(page_pictures(pdf, Path(tmp)), 1):
+                target = out / png.name
+                write_atomic(target, png.read_bytes())
+                pictures.append((f"{pdf.stem} p.{n}", target))
+    png = build_dir / "preview" / f"{lang}.png"
+    contact_sheet(pictures, png)
+    items = "\n".join(f'<figure><img src="{lang}/{html.escape(p.name)}" alt="{html.escape(label)}">'
+                      f"<figcaption>{html.escape(label)}</figcaption></figure>" for label, p in pictures)
+    page = build_dir / "preview" / f"{lang}.html"
+    write_atomic(page, (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Preview: {lang}</title>'
+                        "<style>body{font-family:sans-serif;background:#e9eef0}main{display:flex;flex-wrap:wrap;gap:12px}"
+                        "figure{margin:0;background:#fff;padding:6px}img{display:block;border:1px solid #9aa9ae}"
+                        "figcaption{font-size:12px}</style></head>"
+                        f"<body><h1>Preview: {lang}, {len(pictures)} pages</h1><main>{items}</main></body></html>\n").encode())
+    return Sheet(lang, png, page, len(pictures))

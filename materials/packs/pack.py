@@ -14,15 +14,14 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from materials.build import contents_of, renderer_for
+from materials.build import contents_of, pdf_job, renderer_for
 from materials.errors import ProjectError, relative
 from materials.output import BuildLock, sha256, write_atomic
 from materials.packs.ics import session_calendar
 from materials.render.context import event
 from materials.render.fonts import font_files
 from materials.render.html import Page, Renderer
-from materials.render.pdf import PdfJob, PdfRenderer, pdf_stylesheet, readable_roots
-from materials.render.typography import for_print
+from materials.render.pdf import PdfJob, PdfRenderer
 from materials.rules.checks import gate, run as run_rules
 from materials.sources.loader import Sources, every_municipality, load
 from materials.sources.catalogs import N_
@@ -137,9 +136,7 @@ class Packer:
 
     def job(self, name: str, page: Page) -> PdfJob:
         # A pack's pages sit beside its assets/: the fonts resolve from build/, not build/<lang>/.
-        return PdfJob(name, for_print(page.html, page.lang), self.out.resolve().as_uri() + "/",
-                      readable_roots(self.project, self.out), f"content/{page.lang}/{page.doc_id}.md",
-                      pdf_stylesheet(self.project))
+        return pdf_job(self.project, self.out, page.lang, page.doc_id, page.html, key=name, base=self.out)
 
     def shared_files(self, lang: str) -> dict[str, bytes]:
         """Programme and handouts in `lang`: rendered once, then reused by every pack."""

@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import snowballstemmer
-import yaml
+from typing import Annotated
 
-from materials.errors import Problem, ProjectError, relative
+import snowballstemmer
+from pydantic import ConfigDict, Field, model_validator
+
+from materials.errors import relative, shown
+from materials.sources.project import LANG
+from materials.sources.yamlfile import Strict, read_yaml, validate
 
 STEMMERS = {"en": "english", "fi": "finnish", "nl": "dutch", "sv": "swedish", "de": "german", "fr": "french"}
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
@@ -35,27 +39,35 @@ class Glossary:
     names: tuple[str, ...]
 
 
+class TermSpec(Strict):
+    """One term: its words by language, and per language the variants not to use."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+    forbidden: dict[str, list[Annotated[str, Field(min_length=1)]]] = {}
+
+    @model_validator(mode="after")
+    def _words(self):
+        for lang, word in (self.model_extra or {}).items():
+            if not LANG.match(lang) or not isinstance(word, str) or not word.strip():
+                raise ValueError(f"expected language: term (such as fi: polarisaatio), got {lang}: {shown(word)}")
+        return self
+
+
+class GlossaryFile(Strict):
+    terms: dict[str, TermSpec] = {}
+    names: list[Annotated[str, Field(min_length=1)]] = []  # names no language translates (and that never break)
+
+
 def load_glossary(root: Path) -> Glossary:
     path = root / "locale" / "glossary.yaml"
     name = relative(path, root)
     if not path.exists():
         return Glossary((), ())
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ProjectError(Problem(name, f"is not valid YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None))
-    if not isinstance(data, dict) or not isinstance(data.get("terms", {}), dict):
-        raise ProjectError(Problem(name, "expected a mapping with terms: and names:"))
-    terms = []
-    for tid, spec in (data.get("terms") or {}).items():
-        if not isinstance(spec, dict):
-            raise ProjectError(Problem(name, f"terms.{tid}: expected a mapping of language: term"))
-        forbidden = spec.get("forbidden") or {}
-        words = {k: str(v) for k, v in spec.items() if k != "forbidden"}
-        terms.append(Term(str(tid), words, {k: tuple(v) for k, v in forbidden.items()}))
-    names = tuple(str(n) for n in data.get("names") or ())
-    return Glossary(tuple(terms), names)
+    data, lines = read_yaml(path, name)
+    spec = validate(GlossaryFile, data if data is not None else {}, name, lines)
+    terms = tuple(Term(tid, dict(t.model_extra or {}), {k: tuple(v) for k, v in t.forbidden.items()})
+                  for tid, t in spec.terms.items())
+    return Glossary(terms, tuple(spec.names))
 
 
 @lru_cache(maxsize=None)
