@@ -201,17 +201,22 @@ def extract(c):
     print(f"locale/messages.pot: {len(catalog)} messages")
 
 
+def translations(lang: str) -> tuple[list[str], dict[str, str]]:
+    """The selected translations (never the source) and every language's locale."""
+    from materials.sources.project import load_project
+
+    project = load_project(ROOT)
+    langs = [l for l in project.select_languages(lang) if l != project.source_language]
+    return langs, {code: l.locale for code, l in project.languages.items()}
+
+
 @task(help={"lang": "fi, nl, ... or all (default: every translation)"})
 @user_errors
 def update(c, lang="all"):
     """Merge locale/messages.pot into each language's messages.po."""
     from materials.sources import catalogs
-    from materials.sources.project import load_project
 
-    project = load_project(ROOT)
-    langs = [l for l in project.select_languages(lang) if l != project.source_language]
-    locales = {code: l.locale for code, l in project.languages.items()}
-    for r in catalogs.update(ROOT, langs, locales):
+    for r in catalogs.update(ROOT, *translations(lang)):
         print(f"{r.path}: {r.translated}/{r.messages} translated, {r.fuzzy} fuzzy")
 
 
@@ -220,12 +225,8 @@ def update(c, lang="all"):
 def compile_(c, lang="all"):
     """Compile each messages.po into messages.mo (the build also compiles in memory)."""
     from materials.sources import catalogs
-    from materials.sources.project import load_project
 
-    project = load_project(ROOT)
-    langs = [l for l in project.select_languages(lang) if l != project.source_language]
-    locales = {code: l.locale for code, l in project.languages.items()}
-    for r in catalogs.compile_all(ROOT, langs, locales):
+    for r in catalogs.compile_all(ROOT, *translations(lang)):
         print(f"{r.path}: {r.translated}/{r.messages} translated")
 
 

@@ -102,8 +102,8 @@ class Tree:
                 try:
                     with p.oneshot():
                         rss += p.memory_info().rss
-                        t = p.cpu_times()
-                        self.cpu[p.pid] = t.user + t.system + t.children_user + t.children_system
+                        t = p.cpu_times()  # its own time: its children are in the tree themselves
+                        self.cpu[p.pid] = t.user + t.system
                 except psutil.Error:
                     continue
             self.peak = max(self.peak, rss)
@@ -116,8 +116,7 @@ class Tree:
         self.thread.join()
 
 
-def run_commands(commands: list[list[str]], cwd: Path, parallel: int = 1, env: dict | None = None,
-                 samples: list | None = None) -> Run:
+def run_commands(commands: list[list[str]], cwd: Path, parallel: int = 1, samples: list | None = None) -> Run:
     """Run the commands (`parallel` at a time) and measure them together."""
     started = time.perf_counter()
     peak, cpu = 0, 0.0
@@ -125,8 +124,7 @@ def run_commands(commands: list[list[str]], cwd: Path, parallel: int = 1, env: d
 
     def one(command: list[str]) -> None:
         nonlocal peak, cpu
-        proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env={**os.environ, **(env or {})})
+        proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         tree = Tree(proc.pid, samples)
         _, err = proc.communicate()
         tree.stop()

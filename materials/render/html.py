@@ -99,9 +99,6 @@ def _template_where(exc: BaseException) -> tuple[str | None, int | None]:
     return filename, line
 
 
-def _template_line(exc: BaseException) -> int | None:
-    return _template_where(exc)[1]
-
 
 class ContentSandbox(SandboxedEnvironment):
     """The sandbox content's Jinja expressions run in: also no huge strings or numbers
@@ -173,7 +170,7 @@ class Renderer:
             at = line + (exc.lineno or 1) - 1
             raise ProjectError(Problem(content.name, f"template error: {exc.message}", at))
         except jinja2.UndefinedError as exc:
-            rel = _template_line(exc)
+            rel = _template_where(exc)[1]
             at = line + rel - 1 if rel else line
             raise ProjectError(Problem(content.name, f"unknown value: {exc.message}; see docs/writing-content.md for the values content may use", at))
         except jinja2.TemplateError as exc:

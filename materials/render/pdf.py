@@ -10,7 +10,6 @@ import multiprocessing
 import os
 import re
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,23 +159,15 @@ def watch_owner(owner: int) -> None:
     """Run in each worker as it starts: end it as soon as the process that owns its pool is gone.
 
     A pool's workers hold their fork server open and wait for work forever, so when the owner is
-    killed outright (SIGKILL, the OOM killer), they would stay. A pidfd becomes readable when
-    the owner exits (no polling; never confused by a reused pid); without one, poll each second.
+    killed outright (SIGKILL, the OOM killer), they would stay.
     """
-    import select
+    import psutil
 
     def watch():
         try:
-            fd = os.pidfd_open(owner)
-        except ProcessLookupError:
-            os._exit(1)
-        except (AttributeError, OSError):
-            fd = None
-        if fd is not None:
-            select.select([fd], [], [])
-        else:
-            while os.path.exists(f"/proc/{owner}"):
-                time.sleep(1)
+            psutil.Process(owner).wait()  # returns once the owner has ended (psutil polls, never a reused pid)
+        except psutil.Error:
+            pass
         os._exit(1)
 
     threading.Thread(target=watch, name="watch-owner", daemon=True).start()

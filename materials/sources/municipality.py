@@ -19,7 +19,7 @@ from pydantic import BeforeValidator, Field, create_model
 
 from materials.errors import Problem, ProjectError, relative, shown
 from materials.sources.project import Occasion, Project
-from materials.sources.yamlfile import Lines, Strict, read_yaml, validate
+from materials.sources.yamlfile import Lines, Strict, must, read_yaml, validate
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
@@ -112,19 +112,11 @@ def _clock(value: Any) -> Any:
 
 
 def _matching(pattern: re.Pattern, expected: str):
-    def check(value: Any) -> Any:
-        if not isinstance(value, str) or not pattern.match(value.strip()):
-            raise ValueError(f"expected {expected}, got {shown(value)}")
-        return value.strip()
-    return BeforeValidator(check)
+    return must(lambda v: pattern.match(v.strip()), expected, before=True)
 
 
-def _one_of(values) -> BeforeValidator:
-    def check(value: Any) -> Any:
-        if not isinstance(value, str) or value not in values:
-            raise ValueError(f"expected one of {', '.join(values)}, got {shown(value)}")
-        return value
-    return BeforeValidator(check)
+def _one_of(values):
+    return must(lambda v: isinstance(v, str) and v in values, f"one of {', '.join(values)}", before=True)
 
 
 Date = Annotated[dt.date, BeforeValidator(_date)]

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, PositiveInt, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PositiveInt, field_validator, model_validator
 
 from materials.errors import Problem, ProjectError, shown
 from materials.sources.outline import PACKAGE_STATIC, PACKAGE_TEMPLATES, Outline  # noqa: F401 (re-exported)
-from materials.sources.yamlfile import Strict, read_yaml, validate
+from materials.sources.yamlfile import Strict, must, read_yaml, validate
 
 KINDS = ("programme", "agenda", "handout", "invitation")
 
@@ -44,11 +44,7 @@ class Project(Outline):
 # -- the file's model: what content/project.yaml may say ---------------------------------------
 
 def _id(what: str):
-    def check(value: str) -> str:
-        if not ID.match(value):
-            raise ValueError(f"expected {what}, got {shown(value)}")
-        return value
-    return AfterValidator(check)
+    return must(lambda v: ID.match(v), what)
 
 
 def _clock(value: Any) -> Any:
@@ -62,34 +58,19 @@ def _clock(value: Any) -> Any:
     raise ValueError(f'expected a clock time such as "09:00", got {shown(value)}')
 
 
-def _locale(value: str) -> str:
-    from babel import Locale, UnknownLocaleError
+def _locale(value: str) -> bool:
+    from babel import Locale
 
-    try:
-        Locale.parse(value)
-    except (ValueError, UnknownLocaleError, TypeError):
-        raise ValueError(f"expected a locale Babel knows, such as fi_FI, got {shown(value)}")
-    return value
-
-
-def _quotes(value: str) -> str:
-    if len(value) != 4:
-        raise ValueError(f"expected four quotation marks: double open, double close, single open, single close, got {shown(value)}")
-    return value
-
-
-def _field_name(value: str) -> str:
-    if not FIELD.match(value):
-        raise ValueError(f"expected a field name such as training_groups, got {shown(value)}")
-    return value
+    return Locale.parse(value) is not None
 
 
 class Language(Strict):
     code: str  # the key it is listed under
     name: str = Field(min_length=1)
-    locale: Annotated[str, AfterValidator(_locale)]
+    locale: Annotated[str, must(_locale, "a locale Babel knows, such as fi_FI")]
     source: bool = False
-    quotes: Annotated[str, AfterValidator(_quotes)] = "“”‘’"  # double open and close, single open and close
+    quotes: Annotated[str, must(lambda v: len(v) == 4, "four quotation marks: double open, double close, "
+                                                     "single open, single close")] = "“”‘’"  # double open and close, single open and close
 
 
 class AgendaItem(Strict):
@@ -128,7 +109,7 @@ class Document(Strict):
 class Occasion(Strict):
     """A field of a municipality file: when and where some of its sessions take place."""
 
-    field: Annotated[str, AfterValidator(_field_name)]
+    field: Annotated[str, must(lambda v: FIELD.match(v), "a field name such as training_groups")]
     sessions: Annotated[list[str], Field(min_length=1)]
     repeated: bool = False  # a list: the municipality may hold it several times
     participants: bool = False  # each one is a group of participants (at most facts.max_group_size)
@@ -140,7 +121,8 @@ class Occasion(Strict):
 
 class ProjectFile(Strict):
     organisation: str = Field(min_length=1)
-    languages: Annotated[dict[Annotated[str, AfterValidator(_lang_code)], Language], Field(min_length=1)]
+    languages: Annotated[dict[Annotated[str, must(lambda v: LANG.match(v), "a two- or three-letter lowercase language code")],
+                              Language], Field(min_length=1)]
     facts: dict[str, Any] = {}
     sessions: dict[Annotated[str, _id("a lowercase session id")], Session]
     documents: Annotated[list[Document], Field(min_length=1)]
@@ -198,12 +180,6 @@ def _references(spec: ProjectFile, name: str, lines) -> list[Problem]:
         except (ValueError, ZoneInfoNotFoundError):
             bad(("countries", code), f"countries.{code}: expected a time zone such as Europe/Helsinki, got {shown(zone)}")
     return problems
-
-
-def _lang_code(value: str) -> str:
-    if not LANG.match(value):
-        raise ValueError(f"expected a two- or three-letter lowercase language code, got {shown(value)}")
-    return value
 
 
 def load_project(root: Path) -> Project:

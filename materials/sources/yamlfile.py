@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from materials.errors import Problem, ProjectError, shown
 
@@ -30,6 +30,20 @@ class Strict(BaseModel):
 
 
 STANDARD = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+def must(test, expected: str, before: bool = False):
+    """A validator: the value passes `test`, else `expected X, got Y`. `before`: tested as
+    written in the file, ahead of the type's own check (so the message is ours, not pydantic's)."""
+    def check(value: Any) -> Any:
+        try:
+            ok = test(value)
+        except Exception:  # a value of another kind, or one the library refuses: not valid either
+            ok = False
+        if not ok:
+            raise ValueError(f"expected {expected}, got {shown(value)}")
+        return value.strip() if isinstance(value, str) else value
+    return (BeforeValidator if before else AfterValidator)(check)
 
 
 class _Reader:
