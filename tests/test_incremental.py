@@ -110,6 +110,7 @@ def test_a_deleted_output_is_rebuilt(proj):
     assert docs(diff) == {"nl/handout-training.pdf"}
 
 
+@pytest.mark.slow
 def test_incremental_result_equals_a_clean_build(proj, tmp_path):
     path = proj / "content" / "fi" / "invitation-training.md"
     text = path.read_text(encoding="utf-8")

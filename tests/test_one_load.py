@@ -58,6 +58,7 @@ def proj(tmp_path) -> Path:
 
 # 1. Draft is a property of the request: pack --draft goes as far as build --draft.
 
+@pytest.mark.slow
 def test_pack_draft_with_an_untranslated_catalog_message(proj):
     po = proj / PO_NL
     replace(po, 'msgstr "Agendabestanden"', 'msgstr ""')
@@ -122,6 +123,7 @@ What the group takes on next, and who brings which case to the pool.
 """
 
 
+@pytest.mark.slow
 def test_a_fifth_session_is_built_and_packed_with_no_code_change(proj):
     data = proj / "content" / "project.yaml"
     text = data.read_text(encoding="utf-8")
