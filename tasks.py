@@ -19,6 +19,19 @@ def debugging() -> bool:
     return bool(os.environ.get("MATERIALS_DEBUG")) or logging.getLogger("invoke").isEnabledFor(logging.DEBUG)
 
 
+def job_count(value) -> int | None:
+    """--jobs as given: a whole number from 1, or nothing (every core). Anything else: one line."""
+    if value in (None, ""):
+        return None
+    try:
+        n = int(str(value))
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise Exit(f"error: --jobs must be a whole number of 1 or more, got '{value}'", code=1)
+    return n
+
+
 def user_errors(fn):
     """Report a ProjectError as its message: no traceback, exit code 1 (unless debugging)."""
 
@@ -53,10 +66,11 @@ def user_errors(fn):
     "draft": "show the English where a translation is missing, with a draft mark on those pages",
 })
 @user_errors
-def build(c, lang="all", doc=None, jobs=0, draft=False):
+def build(c, lang="all", doc=None, jobs=None, draft=False):
     """Build every document as HTML and PDF into build/<lang>/."""
     from materials.build import build as run
 
+    jobs = job_count(jobs)
     bar = {}
 
     def start(n: int) -> None:  # rich only when there is something to show: a no-op stays light
@@ -69,7 +83,7 @@ def build(c, lang="all", doc=None, jobs=0, draft=False):
             bar["task"] = bar["progress"].add_task("pdf", total=n)
 
     try:
-        result = run(ROOT, lang=lang, doc=doc, jobs=jobs or None, draft=draft, on_start=start,
+        result = run(ROOT, lang=lang, doc=doc, jobs=jobs, draft=draft, on_start=start,
                      on_pdf=lambda key: bar and bar["progress"].advance(bar["task"]))
     finally:
         if bar:
@@ -104,7 +118,7 @@ def check(c, lang="all", format="text"):
     "jobs": "PDFs rendered at once (default: the number of cores)",
 })
 @user_errors
-def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=0):
+def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=None):
     """Make a municipality's personal materials pack: build/packs/<slug>-<lang>.zip."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -122,7 +136,7 @@ def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=0):
             rows.append((result, seconds))
             progress.advance(bar)
 
-        run(ROOT, municipality, all, lang, draft, jobs or None, on_pack=done,
+        run(ROOT, municipality, all, lang, draft, job_count(jobs), on_pack=done,
             on_start=lambda n: progress.update(bar, total=n))
     table = Table("pack", "files", "size", "seconds", title="Packs" + (" (DRAFT)" if draft else ""))
     for r, seconds in rows:

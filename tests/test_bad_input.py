@@ -666,6 +666,17 @@ def _(p):
     return Case(["build", "--lang", "en", "--doc", "brochure"], ["unknown document 'brochure'; known documents: programme"])
 
 
+@case("jobs-not-a-number")
+def _(p):
+    return Case(["build", "--lang", "en", "--jobs", "abc"], ["error: --jobs must be a whole number of 1 or more, got 'abc'"])
+
+
+@case("jobs-negative")
+def _(p):
+    return Case(["pack", "--municipality", "heidebeek", "--jobs", "-1"],
+                ["error: --jobs must be a whole number of 1 or more, got '-1'"])
+
+
 # municipality files (`invoke pack --municipality heidebeek`)
 
 MUNI = "municipalities/heidebeek.yaml"

@@ -241,6 +241,15 @@ def test_a_damaged_output_is_rebuilt(proj):
     assert pdf.read_bytes() == good
 
 
+def test_the_landing_page_escapes_the_organisation(proj):
+    replace(proj / "content" / "project.yaml", "organisation: Inside Polarisation",
+            'organisation: "<script>alert(1)</script> & Co"')
+    r = invoke(proj, "build", "--lang", "en", "--doc", "programme")
+    assert r.returncode == 0, r.stderr
+    html = (proj / "build" / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in html and "<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</title>" in html
+
+
 def test_imports_flow_one_way():
     r = subprocess.run([str(Path(sys.executable).parent / "lint-imports")], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr

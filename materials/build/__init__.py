@@ -215,16 +215,14 @@ def pdf_job(project: Project, build_dir: Path, lang: str, doc_id: str, html: str
 
 
 def landing_page(project: Project) -> str:
-    """build/index.html: a plain page pointing to each language's index."""
-    from html import escape
+    """build/index.html: a page pointing to each language's index (an autoescaped template, so
+    an organisation's name is text, whatever it holds)."""
+    import jinja2
 
-    links = "\n".join(
-        f'<li><a href="{escape(code)}/index.html" hreflang="{escape(code)}" lang="{escape(code)}">{escape(lang.name)}</a></li>'
-        for code, lang in project.languages.items()
-    )
-    title = escape(project.organisation)
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{title}</title>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n"
-        f"<ul>\n{links}\n</ul>\n</main>\n</body>\n</html>\n"
-    )
+    from materials.sources.outline import PACKAGE_TEMPLATES
+
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(project.templates_dir), jinja2.FileSystemLoader(PACKAGE_TEMPLATES)])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    return env.get_template("landing.html").render(
+        organisation=project.organisation, languages=[(code, l.name) for code, l in project.languages.items()])
