@@ -192,13 +192,7 @@ def clean(c):
     shutil.rmtree(ROOT / "build", ignore_errors=True)
 
 
-@task(help={"args": "extra arguments for pytest"})
-def test(c, args=""):
-    """Run the test suite."""
-    c.run(f"{sys.executable} -m pytest {args}", pty=False)
-
-
-ns = Collection(build, check, pack, preview, serve, bench, clean, test)
+ns = Collection(build, check, pack, preview, serve, bench, clean)
 
 
 # -- i18n: the translator's catalog workflow (Babel's API, in-process) -------------------------

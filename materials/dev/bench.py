@@ -50,25 +50,12 @@ class Figure:
     def _median(self, attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in self.runs) if self.runs else 0.0
 
-    @property
-    def wall(self) -> float:
-        return self._median("wall")
-
-    @property
-    def cpu(self) -> float:
-        return self._median("cpu")
-
-    @property
-    def peak_mb(self) -> float:
-        return self._median("peak_mb")
-
-    @property
-    def low(self) -> float:
-        return min((r.wall for r in self.runs), default=0.0)
-
-    @property
-    def high(self) -> float:
-        return max((r.wall for r in self.runs), default=0.0)
+    # The figures are the medians of the runs; low and high, the fastest and slowest wall time.
+    wall = property(lambda self: self._median("wall"))
+    cpu = property(lambda self: self._median("cpu"))
+    peak_mb = property(lambda self: self._median("peak_mb"))
+    low = property(lambda self: min((r.wall for r in self.runs), default=0.0))
+    high = property(lambda self: max((r.wall for r in self.runs), default=0.0))
 
     def as_dict(self) -> dict:
         return {"scenario": self.scenario, "note": self.note, "median_s": round(self.wall, 3),
