@@ -64,7 +64,8 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
         # 1. Plan: which outputs are stale. A rebuild with nothing changed stops here: it plans
         #    from the outline of project.yaml that the last build kept (when the file has not
         #    changed since), reads no content and imports neither pydantic nor WeasyPrint.
-        project = kept_outline(root, out) or _load_project(root)
+        outline = kept_outline(root, out)
+        project = outline or _load_project(root)
         request = Request(tuple(project.select_languages(lang)), tuple(project.select_documents(doc)), draft)
         stale = plan(project, out, request)
         if stale:
@@ -72,7 +73,8 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
             from materials.render.pdf import PdfRenderer
             from materials.rules.checks import gate, run as run_rules
             from materials.sources.loader import load
-            project = project if hasattr(project, "sessions") else _load_project(root)
+            if outline is not None:  # something to render: the whole project, validated
+                project = _load_project(root)
             own = pdfs is None
             renderer = pdfs or PdfRenderer(jobs)
             try:
@@ -103,7 +105,7 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
                 if is_doc:
                     out.write(f"{page.lang}/{page.doc_id}.pdf", pdf_bytes[f"{page.lang}/{page.doc_id}.pdf"], format="pdf", **meta)
                     result.written.append(f"{page.lang}/{page.doc_id}.pdf")
-        if hasattr(project, "organisation"):
+        if project is not outline:  # read from project.yaml this time: keep what the next no-op plans from
             out.write_if_changed("index.html", landing_page(project).encode("utf-8"))
             out.write_if_changed(OUTLINE, json.dumps({"project.yaml": digest(root / "content" / "project.yaml"),
                                                       **project.as_json()}).encode())  # in project.yaml's order
