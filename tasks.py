@@ -116,9 +116,10 @@ def check(c, lang="all", format="text"):
     "lang": "only this language (default: every language of the municipality)",
     "draft": "make the pack even if check finds errors, with a draft mark on every page",
     "jobs": "PDFs rendered at once (default: the number of cores)",
+    "allow-past": "accept dates that have passed (a pack about sessions already held)",
 })
 @user_errors
-def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=None):
+def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=None, allow_past=False):
     """Make a municipality's personal materials pack: build/packs/<slug>-<lang>.zip."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -137,7 +138,7 @@ def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=None):
             progress.advance(bar)
 
         run(ROOT, municipality, all, lang, draft, job_count(jobs), on_pack=done,
-            on_start=lambda n: progress.update(bar, total=n))
+            on_start=lambda n: progress.update(bar, total=n), allow_past=allow_past)
     table = Table("pack", "files", "size", "seconds", title="Packs" + (" (DRAFT)" if draft else ""))
     for r, seconds in rows:
         table.add_row(str(r.path.relative_to(ROOT)), str(r.files), f"{r.size / 1e6:.1f} MB", f"{seconds:.1f}")

@@ -30,8 +30,9 @@ PO_FI = "locale/fi/LC_MESSAGES/messages.po"
 PO_NL = "locale/nl/LC_MESSAGES/messages.po"
 
 
-def invoke(proj: Path, *args: str, debug: bool = False, timeout: float = 60) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MATERIALS_DEBUG"}
+def invoke(proj: Path, *args: str, debug: bool = False, timeout: float = 60,
+           extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "MATERIALS_DEBUG"} | (extra_env or {})
     env["COLUMNS"] = "400"  # rich wraps the check report at the terminal's width otherwise
     cmd = [sys.executable, "-m", "invoke", *(["--debug"] if debug else []), *args]
     return subprocess.run(cmd, cwd=proj, env=env, capture_output=True, text=True, timeout=timeout)
@@ -136,6 +137,7 @@ class Case:
     expect: list[str]  # every one of these must appear in the output
     one_line: bool = True  # the error is a single line (not for `check`, whose report has headings)
     in_build: bool = False  # the defect itself is in build/: snapshot after applying it
+    env: dict | None = None  # more environment for the command
 
 
 CASES: dict = {}
@@ -724,6 +726,25 @@ for _name, (_old, _new, _expect) in MUNICIPALITY_RULES.items():
     case(f"municipality-{_name}")(muni_case(_old, _new, _expect))
 
 
+@case("municipality-intervision-before-training")
+def _(p):
+    replace(p, MUNI, "  - date: 2027-10-05", "  - date: 2027-05-20")
+    return Case(PACK, [f"{MUNI}:29: intervision_meetings[0].date: expected a date after the first training day (2027-06-01), got 2027-05-20"])
+
+
+@case("municipality-dates-passed")
+def _(p):
+    return Case(PACK, [f"{MUNI}:12: introductory_meeting.date: 2027-05-11 has passed (today is 2027-05-20); "
+                       "give the coming dates, or add --allow-past for a pack about sessions already held",
+                       f"{MUNI}:33: rsvp_deadline: 2027-04-27 has passed"], one_line=False,
+                env={"MATERIALS_TODAY": "2027-05-20"})
+
+
+@case("municipality-today-malformed")
+def _(p):
+    return Case(PACK, ["MATERIALS_TODAY: expected a date such as 2027-03-15, got 'tomorrow'"], env={"MATERIALS_TODAY": "tomorrow"})
+
+
 @case("municipality-no-training-groups")
 def _(p):
     text = read(p, MUNI)
@@ -844,7 +865,7 @@ def test_bad_input_gives_one_clear_message_and_changes_nothing(proj, name):
         before["build"] = snapshot(proj / "build")
     before["locale"] = snapshot(proj / "locale")  # an input, but also what i18n.* write
     top = sorted(os.listdir(proj))
-    r = invoke(proj, *spec.args, timeout=60)  # a bound on a hang, not a speed test
+    r = invoke(proj, *spec.args, timeout=60, extra_env=spec.env)  # a bound on a hang, not a speed test
     output = r.stdout + r.stderr
     assert r.returncode == 1, f"exit {r.returncode}\n{output}"
     assert "Traceback" not in output, output

@@ -140,6 +140,18 @@ def test_pack_is_refused_while_check_finds_errors_and_draft_marks_every_page(tre
     assert "Luonnos: ei jakeluun" in files["koivulahti-fi/index.html"].decode()
 
 
+def test_a_pack_about_sessions_held_needs_allow_past(tree, monkeypatch):
+    monkeypatch.setenv("MATERIALS_TODAY", "2027-07-01")  # the meeting and the training are behind us
+    with pytest.raises(ProjectError) as exc:
+        pack(tree, "heidebeek")
+    said = str(exc.value)
+    assert "municipalities/heidebeek.yaml:12: introductory_meeting.date: 2027-05-11 has passed (today is 2027-07-01)" in said
+    assert "training_groups[0].in_depth_session.date: 2027-06-22 has passed" in said
+    assert "intervision_meetings" not in said and not (tree / "build" / "packs").exists()
+    r = pack(tree, "heidebeek", allow_past=True)[0]
+    assert "11 mei 2027" in pdf_text(open_zip(r.path)["heidebeek-nl/invitation-introductory-meeting.pdf"])
+
+
 def test_municipality_data_is_escaped_in_html(tree):
     path = tree / "municipalities" / "heidebeek.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -26,7 +26,7 @@ from materials.rules.checks import gate, run as run_rules
 from materials.sources.loader import Sources, every_municipality, load
 from materials.sources.catalogs import N_
 from materials.sources.content import ContentFile
-from materials.sources.municipality import EventPlace, MunicipalityFile
+from materials.sources.municipality import EventPlace, MunicipalityFile, today
 from materials.sources.project import Project
 
 SHARED_KINDS = ("programme", "handout")
@@ -208,14 +208,15 @@ class Packer:
 
 def pack(root: Path, slug: str | None = None, all: bool = False, lang: str | None = None,
          draft: bool = False, jobs: int | None = None, out_dir: Path | None = None, on_pack=None,
-         on_start=None) -> list[PackResult]:
+         on_start=None, allow_past: bool = False) -> list[PackResult]:
     """Make the packs asked for: every source, and every municipality file asked for, is loaded
-    and judged by the rules before anything is written."""
+    and judged by the rules before anything is written. A date that has passed is refused,
+    unless `allow_past` (a pack about sessions already held)."""
     root = Path(root).resolve()
     if all == bool(slug):
         raise ProjectError("give either --municipality SLUG or --all")
     slugs = every_municipality(root) if all else [slug]
-    sources = load(root, municipalities=slugs)
+    sources = load(root, municipalities=slugs, after=None if allow_past else today())
     project = sources.project
     if lang:
         project.select_languages(lang)

@@ -9,6 +9,7 @@ commands refuse on their errors.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,10 +64,11 @@ class Sources:
         return [u.problem for u in self.unreadable if code is None or u.code == code]
 
 
-def load(root: Path, municipalities: list[str] | None = None, project: Project | None = None) -> Sources:
+def load(root: Path, municipalities: list[str] | None = None, project: Project | None = None,
+         after: dt.date | None = None) -> Sources:
     """Read every source under `root`; `municipalities`: the slugs to read as well (an unknown or
-    malformed one raises, naming the file: a command that asked for it cannot go on);
-    `project`: content/project.yaml when the command has read it already."""
+    malformed one raises, naming the file: a command that asked for it cannot go on), refusing
+    their dates before `after`; `project`: content/project.yaml when the command has read it already."""
     root = Path(root).resolve()
     project = project or load_project(root)
     s = Sources(root, project)
@@ -103,7 +105,7 @@ def load(root: Path, municipalities: list[str] | None = None, project: Project |
         problems = []
         for slug in municipalities:
             try:
-                s.municipalities[slug] = load_municipality(project, slug)
+                s.municipalities[slug] = load_municipality(project, slug, after)
             except ProjectError as exc:
                 problems += exc.problems
         if problems:

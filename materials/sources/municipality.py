@@ -10,6 +10,7 @@ A file is validated by a pydantic model made from the project, every problem rep
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,7 +195,18 @@ def list_slugs(root: Path) -> list[str]:
     return sorted(p.stem for p in (root / "municipalities").glob("*.yaml"))
 
 
-def load_municipality(project: Project, slug: str) -> MunicipalityFile:
+def today() -> dt.date:
+    """Today, for the rule that a pack's dates lie ahead: MATERIALS_TODAY (an ISO date) fixes it,
+    so that tests and re-made packs do not depend on the day they run."""
+    value = os.environ.get("MATERIALS_TODAY", "")
+    try:
+        return dt.date.fromisoformat(value) if value else dt.date.today()
+    except ValueError:
+        raise ProjectError(f"MATERIALS_TODAY: expected a date such as 2027-03-15, got '{value}'")
+
+
+def load_municipality(project: Project, slug: str, after: dt.date | None = None) -> MunicipalityFile:
+    """`after`: dates before it are refused (a pack for sessions still to come)."""
     path = municipality_path(project.root, slug)
     name = relative(path, project.root)
     if not path.exists() and not path.is_symlink():
@@ -206,11 +218,11 @@ def load_municipality(project: Project, slug: str) -> MunicipalityFile:
         data, lines = read_yaml(path, name)
     except FileNotFoundError:
         raise ProjectError(Problem(name, "no such municipality file"))
-    return validate_municipality(project, slug, data, path, name, lines)
+    return validate_municipality(project, slug, data, path, name, lines, after)
 
 
 def validate_municipality(project: Project, slug: str, data: Any, path: Path, name: str,
-                          lines: Lines | None = None) -> MunicipalityFile:
+                          lines: Lines | None = None, after: dt.date | None = None) -> MunicipalityFile:
     lines = lines or {}
     if not isinstance(data, dict):
         raise ProjectError(Problem(name, f"expected a mapping of fields (name:, country:, ...), got {type(data).__name__}"))
@@ -229,17 +241,18 @@ def validate_municipality(project: Project, slug: str, data: Any, path: Path, na
             places = {s: EventPlace(p.date, p.start, p.venue, p.address) for s, p in places.items()}
             held.append(Held(occasion.field, suffix, n if several and occasion.participants else None,
                              getattr(item, "participants", None), places))
-    if problems := _when(project, spec, held, name, lines):
+    if problems := _when(project, spec, held, name, lines, after):
         raise ProjectError(problems)
     return MunicipalityFile(slug, spec.name, spec.country, tuple(dict.fromkeys(spec.languages)), spec.department,
                             spec.contact.model_dump(), tuple(held), spec.rsvp_deadline, path,
                             project.countries[spec.country])
 
 
-def _when(project: Project, spec, held: list[Held], name: str, lines: Lines) -> list[Problem]:
+def _when(project: Project, spec, held: list[Held], name: str, lines: Lines,
+          after: dt.date | None = None) -> list[Problem]:
     """The rules of time: each session ends before midnight, a group's sessions follow one
-    another, every occasion comes after the first day of the ones before it, and the RSVP
-    deadline comes before the first session."""
+    another, every occasion comes after the first day of the ones before it, the RSVP
+    deadline comes before the first session, and (`after`) no date lies before that day."""
     problems = []
     occasions = {o.field: o for o in project.occasions}
 
@@ -272,6 +285,8 @@ def _when(project: Project, spec, held: list[Held], name: str, lines: Lines) -> 
                 for first_sid, first in firsts:
                     if place.date <= first:
                         bad(h, sid, "date", f"expected a date after the first {called(first_sid)} ({first}), got {place.date}")
+                if after and place.date < after:
+                    bad(h, sid, "date", f"{place.date} has passed (today is {after}); {PAST}")
                 previous = (sid, place.date)
         dates = [(p.date, sid) for h in held_of(o.field) for sid, p in h.places.items()]
         if dates:
@@ -279,4 +294,9 @@ def _when(project: Project, spec, held: list[Held], name: str, lines: Lines) -> 
     if firsts and spec.rsvp_deadline >= firsts[0][1]:
         bad(None, "", "rsvp_deadline", f"expected a date before the {called(firsts[0][0])} ({firsts[0][1]}), "
                                        f"got {spec.rsvp_deadline}")
+    if after and spec.rsvp_deadline < after:
+        bad(None, "", "rsvp_deadline", f"{spec.rsvp_deadline} has passed (today is {after}); {PAST}")
     return problems
+
+
+PAST = "give the coming dates, or add --allow-past for a pack about sessions already held"
