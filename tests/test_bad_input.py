@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,12 +31,20 @@ PO_FI = "locale/fi/LC_MESSAGES/messages.po"
 PO_NL = "locale/nl/LC_MESSAGES/messages.po"
 
 
+def bounded_memory(limit: int):
+    """For a subprocess: at most `limit` bytes of address space (WeasyPrint's workers included)."""
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return apply
+
+
 def invoke(proj: Path, *args: str, debug: bool = False, timeout: float = 60,
-           extra_env: dict | None = None) -> subprocess.CompletedProcess:
+           extra_env: dict | None = None, memory: int | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "MATERIALS_DEBUG"} | (extra_env or {})
     env["COLUMNS"] = "400"  # rich wraps the check report at the terminal's width otherwise
     cmd = [sys.executable, "-m", "invoke", *(["--debug"] if debug else []), *args]
-    return subprocess.run(cmd, cwd=proj, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, cwd=proj, env=env, capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=bounded_memory(memory) if memory else None)
 
 
 def snapshot(path: Path) -> dict:
@@ -138,6 +147,7 @@ class Case:
     one_line: bool = True  # the error is a single line (not for `check`, whose report has headings)
     in_build: bool = False  # the defect itself is in build/: snapshot after applying it
     env: dict | None = None  # more environment for the command
+    memory: int | None = None  # the command's address space is limited to this (bytes)
 
 
 CASES: dict = {}
@@ -363,6 +373,75 @@ def _(p):
     return Case(BUILD_EN, [f"{EN}:"])
 
 
+# What a content expression may ask for is bounded (render/policy.py): each case runs with 3 GB of
+# address space at most and the 60 s bound on a hang, and must be refused at its own line.
+BOUNDED = 3_000_000_000
+TOO_LARGE = {
+    "concat-doubling": "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}",
+    "format-width": "{{ '{:>999999999}'.format(1) }}",
+    "percent-width": "{{ '%999999999d' % 1 }}",
+    "method-width": "{{ 'x'.ljust(10 ** 9) }}",
+    "nested-lists": "{{ [[1] * 100000] * 100000 }}",
+    "chained-power": "{{ ((10 ** 64) ** 64) ** 64 }}",
+    "nested-loops": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "nested-loops-writing": "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+    "exponential-macro": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}",
+    "endless-macro": "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+    "replace-amplifies": "{{ ('x' * 100000) | replace('x', 'xxxxxxxxxx') }}",
+}
+
+
+def too_large_case(expression: str):
+    def apply(p):
+        # The expression on the third line of its paragraph: the message names that line.
+        line = insert_after(p, EN, "{#connecting}", f"A first line.\nA second line.\n{expression}") + 2
+        return Case(BUILD_EN, [f"{EN}:{line}: expression too large"], memory=BOUNDED)
+    return apply
+
+
+for _name, _expression in TOO_LARGE.items():
+    case(f"content-too-large-{_name}")(too_large_case(_expression))
+
+
+@case("content-filter-that-may-amplify")
+def _(p):
+    line = insert_after(p, EN, "{#connecting}", "{{ 'x' | center(10 ** 9) }}")
+    return Case(BUILD_EN, [f"{EN}:{line}: template error: No filter named 'center'"], memory=BOUNDED)
+
+
+@case("content-lipsum")
+def _(p):
+    line = insert_after(p, EN, "{#connecting}", "Words.\n{{ lipsum(10 ** 6) }}") + 1
+    return Case(BUILD_EN, [f"{EN}:{line}: unknown value: 'lipsum' is undefined"], memory=BOUNDED)
+
+
+# Links and attributes: only safe schemes, only id, class and lang (render/policy.py).
+REFUSED_MARKUP = {
+    "javascript-link": ("[x](javascript:alert(1))", "link 'javascript:alert(1)': a link must be https, http, mailto or tel"),
+    "javascript-link-upper-case": ("[x](JavaScript:alert(1))", "link 'JavaScript:alert(1)'"),
+    "javascript-link-entity": ("[x](&#106;avascript:alert(1))", "link '&#106;avascript:alert(1)'"),
+    "javascript-link-tab": ("[x](java&#x09;script:alert(1))", "link 'java&#x09;script:alert(1)'"),
+    "javascript-reference-link": ("[x][r]\n\n[r]: javascript:alert(1)", "link 'javascript:alert(1)'"),
+    "data-link": ("[x](data:text/html;base64,PHNjcmlwdD4=)", "link 'data:text/html;base64,PHNjcmlwdD4='"),
+    "reference-image": ("![x][r]\n\n[r]: javascript:alert(1)", "image 'javascript:alert(1)' must be a file beside the content"),
+    "onclick-attribute": ('Some text.\n{: onclick="alert(1)" }', "attribute 'onclick' is not allowed in content; content may set only id, class and lang"),
+    "style-attribute": ('Some text.\n{: style="background: url(https://example.org/x)" }', "attribute 'style' is not allowed"),
+    "href-attribute": ('[x](#connecting){: href="javascript:alert(1)" }', "link 'javascript:alert(1)'"),
+}
+
+
+def refused_markup_case(block: str, message: str):
+    def apply(p):
+        line = insert_after(p, EN, "{#connecting}", block)
+        needle = next(i for i, l in enumerate(block.split("\n")) if "alert" in l or "style" in l or "data:" in l)
+        return Case(BUILD_EN, [f"{EN}:{line + needle}: {message}"])
+    return apply
+
+
+for _name, (_block, _message) in REFUSED_MARKUP.items():
+    case(f"content-{_name}")(refused_markup_case(_block, _message))
+
+
 @case("agenda-sections-not-the-items")
 def _(p):
     rel = "content/en/agenda-intervision-meeting.md"
@@ -570,7 +649,6 @@ PROJECT = "content/project.yaml"
 
 @case("project-malformed-yaml")
 def _(p):
-    line = line_of(p, PROJECT, "max_group_size")
     replace(p, PROJECT, "max_group_size: 16", "max_group_size: [16")
     return Case(BUILD_EN, [f"{PROJECT}:", "is not valid YAML"])
 
@@ -865,7 +943,7 @@ def test_bad_input_gives_one_clear_message_and_changes_nothing(proj, name):
         before["build"] = snapshot(proj / "build")
     before["locale"] = snapshot(proj / "locale")  # an input, but also what i18n.* write
     top = sorted(os.listdir(proj))
-    r = invoke(proj, *spec.args, timeout=60, extra_env=spec.env)  # a bound on a hang, not a speed test
+    r = invoke(proj, *spec.args, timeout=60, extra_env=spec.env, memory=spec.memory)  # a bound on a hang, not a speed test
     output = r.stdout + r.stderr
     assert r.returncode == 1, f"exit {r.returncode}\n{output}"
     assert "Traceback" not in output, output

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import jinja2
 import markdown
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from materials.sources.content import IMAGE, INTRO, ContentFile, Section, notes_line, split_notes
@@ -23,6 +21,7 @@ from materials.sources.catalogs import N_
 from materials.sources.municipality import Municipality
 from materials.errors import Problem, ProjectError, relative
 from materials.render.formatting import Formatter
+from materials.render.policy import ContentPolicy, ContentSandbox, Refused, TooLarge
 from materials.sources.project import Document, Project
 from materials.render.typography import nbsp, smarty_substitutions, text_nodes
 
@@ -100,23 +99,6 @@ def _template_where(exc: BaseException) -> tuple[str | None, int | None]:
 
 
 
-class ContentSandbox(SandboxedEnvironment):
-    """The sandbox content's Jinja expressions run in: also no huge strings or numbers
-    (`{{ "a" * 10**9 }}` would take the machine's memory)."""
-
-    intercepted_binops = frozenset(["*", "**"])
-    LIMIT = 100_000
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, int) and abs(right) > 64:
-            raise SecurityError(f"the power {right} is too large for a document")
-        if operator == "*":
-            for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > self.LIMIT:
-                    raise SecurityError("a repeated text or list that long does not belong in a document")
-        return super().call_binop(context, operator, left, right)
-
-
 class Renderer:
     """Renders one language's documents to HTML pages."""
 
@@ -146,10 +128,10 @@ class Renderer:
         # `{#id}` on headings is attr_list syntax, so Jinja comments in content are `{##  ##}`.
         self.content_env = ContentSandbox(undefined=jinja2.StrictUndefined, autoescape=True,
                                                 comment_start_string="{##", comment_end_string="##}")
-        self.content_env.filters.update(self.fmt.filters())
+        self.content_env.add_filters(self.fmt.filters())
         self._compiled: dict[str, jinja2.Template] = {}  # content sections, compiled once per renderer
         self.markdown = markdown.Markdown(
-            extensions=MARKDOWN_EXTENSIONS + ["smarty"], output_format="html",
+            extensions=MARKDOWN_EXTENSIONS + ["smarty", ContentPolicy()], output_format="html",
             extension_configs={"smarty": {"substitutions": smarty_substitutions(tuple(self.language.quotes))}})
         # Policy: content is Markdown only. Raw HTML in it is shown as text, never interpreted,
         # so content cannot add scripts, styles or references to outside resources.
@@ -161,30 +143,45 @@ class Renderer:
 
     # -- content ---------------------------------------------------------------------------
     def _jinja(self, text: str, variables: dict, content: ContentFile, line: int) -> str:
+        """A content text's expressions evaluated; `line`: the text's first line in the file."""
+        def at(exc: BaseException) -> int:
+            rel = _template_where(exc)[1]
+            return line + rel - 1 if rel else line
+
         try:
             template = self._compiled.get(text)
             if template is None:
                 template = self._compiled[text] = self.content_env.from_string(text)
-            return template.render(variables)
+            return self.content_env.render(template, variables)
         except jinja2.TemplateSyntaxError as exc:
-            at = line + (exc.lineno or 1) - 1
-            raise ProjectError(Problem(content.name, f"template error: {exc.message}", at))
+            raise ProjectError(Problem(content.name, f"template error: {exc.message}", line + (exc.lineno or 1) - 1))
         except jinja2.UndefinedError as exc:
-            rel = _template_where(exc)[1]
-            at = line + rel - 1 if rel else line
-            raise ProjectError(Problem(content.name, f"unknown value: {exc.message}; see docs/writing-content.md for the values content may use", at))
+            raise ProjectError(Problem(content.name, f"unknown value: {exc.message}; see docs/writing-content.md "
+                                                     "for the values content may use", at(exc)))
+        except TooLarge as exc:
+            raise ProjectError(Problem(content.name, f"expression too large: {exc}", at(exc)))
+        except (MemoryError, RecursionError) as exc:
+            raise ProjectError(Problem(content.name, "expression too large: it needs more memory or depth "
+                                                     "than a document may", at(exc)))
         except jinja2.TemplateError as exc:
-            raise ProjectError(Problem(content.name, f"template error: {exc}", line))
+            raise ProjectError(Problem(content.name, f"template error: {exc}", at(exc)))
         except (TypeError, ValueError, ArithmeticError) as exc:
-            raise ProjectError(Problem(content.name, f"cannot evaluate an expression: {exc}", line))
+            raise ProjectError(Problem(content.name, f"cannot evaluate an expression: {exc}", at(exc)))
 
-    def _markdown(self, text: str) -> Markup:
+    def _markdown(self, text: str, content: ContentFile | None = None, line: int = 1) -> Markup:
+        """Markdown to HTML, under the content policy: a link or attribute it refuses is an error
+        at the first line of `text` that holds it."""
         self.markdown.reset()
-        return Markup(self.markdown.convert(text))
+        try:
+            return Markup(self.markdown.convert(text))
+        except Refused as exc:
+            lines = text.split("\n")
+            at = next((line + i for i, l in enumerate(lines) if exc.needle in l), line)
+            raise ProjectError(Problem(content.name if content else "content", exc.message, at))
 
-    def _inline(self, text: str) -> Markup:
+    def _inline(self, text: str, content: ContentFile | None = None, line: int = 1) -> Markup:
         """A one-line text (title, summary) as inline HTML, escaped the same way as the body."""
-        html = self._markdown(text)
+        html = self._markdown(text, content, line)
         if html.startswith("<p>") and html.endswith("</p>"):
             html = Markup(html[3:-4])
         return html
@@ -214,11 +211,13 @@ class Renderer:
         return IMAGE.sub(embed, text)
 
     def section(self, section: Section, variables: dict, content: ContentFile, slide: bool = False) -> RenderedSection:
-        title = self._inline(self._jinja(section.title, variables, content, section.line)) if section.title else Markup("")
+        title = (self._inline(self._jinja(section.title, variables, content, section.line), content, section.line)
+                 if section.title else Markup(""))
         body, notes = split_notes(section) if slide else (section.body, None)
         body = self._images(self._jinja(body, variables, content, section.body_line), content, section.body_line)
-        html = self._markdown(body)
-        notes_html = self._markdown(self._jinja(notes, variables, content, notes_line(section))) if notes else None
+        html = self._markdown(body, content, section.body_line)
+        notes_html = (self._markdown(self._jinja(notes, variables, content, notes_line(section)), content, notes_line(section))
+                      if notes else None)
         return RenderedSection(section.id, title, html, notes_html)
 
     # -- pages -----------------------------------------------------------------------------
@@ -273,7 +272,7 @@ class Renderer:
         sections = [self.section(s, variables, content, slide) for s in content.sections if s.id != INTRO]
         intro = content.section(INTRO)
         intro_html = self.section(intro, variables, content).html if intro else Markup("")
-        meta = {k: self._inline(self._jinja(v, variables, content, 1)) for k, v in content.meta.items()}
+        meta = {k: self._inline(self._jinja(v, variables, content, 1), content) for k, v in content.meta.items()}
         html = self._page(
             f"{doc.kind}.html",
             doc=doc,
@@ -300,7 +299,7 @@ class Renderer:
         for doc, content in entries:
             meta = {"title": content.meta["title"], "summary": content.meta.get("summary", "")}
             variables = document_context(self.project, doc.sessions, self.fmt, self.gettext)
-            meta = {k: self._inline(self._jinja(v, variables, content, 1)) for k, v in meta.items()}
+            meta = {k: self._inline(self._jinja(v, variables, content, 1), content) for k, v in meta.items()}
             groups.setdefault(doc.kind, []).append({"id": doc.id, **meta})
         html = self._page("index.html", groups=groups, languages=self._languages(None),
                           title=self.gettext("Polarisation Framework materials"))
