@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from materials.errors import Problem, ProjectError, relative
 MANIFEST = "manifest.json"
 KEYS = ".state/keys.json"
 STATS = ".state/files.json"  # size, mtime and sha256 of each output as it was written
+MAX_OUTPUT = 200_000_000  # larger than any output a build writes
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,35 @@ def check_folder(base: Path, rel: str) -> None:
         folder = folder / part if part else folder
         if os.path.lexists(folder) and not folder.is_dir():
             raise _not_a_folder(folder, Path(base).parent)
+
+
+def same_bytes(path: Path, data: bytes) -> bool:
+    """`path` is a plain file (not a link, device or pipe) holding exactly `data`; decided by
+    its size before a byte is read, so whatever was put in build/ is never read whole."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(data) + 1) == data
+    except OSError:
+        return False
+
+
+def read_state(path: Path) -> bytes | None:
+    """One of build/'s own files (the manifest, the keys), or None when it is not a plain file
+    of a sane size: the next save replaces it."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_OUTPUT:
+            return None
+        with open(path, "rb") as fh:
+            return fh.read(MAX_OUTPUT)
+    except OSError:
+        return None
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -130,16 +161,16 @@ class Output:
 
     def _state(self, rel: str) -> dict:
         try:
-            data = json.loads((self.dir / rel).read_text(encoding="utf-8"))
+            data = json.loads(read_state(self.dir / rel) or b"{}")
             return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
+        except ValueError:
             return {}
 
     def _previous(self) -> list[Entry]:
         try:
-            data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
+            data = json.loads(read_state(self.dir / MANIFEST) or b"{}")
             return [Entry(**e) for e in data["outputs"]]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return []
 
     def fresh(self, rel: str, key: str) -> bool:
@@ -157,6 +188,8 @@ class Output:
             return False
         if recorded[:2] == [st.st_size, st.st_mtime_ns]:
             return True
+        if not stat.S_ISREG(os.lstat(self.dir / rel).st_mode) or st.st_size > MAX_OUTPUT:
+            return False  # replaced by a link, a device or something huge: rebuild it
         data = (self.dir / rel).read_bytes()
         if sha256(data) != recorded[2]:
             return False  # damaged: rebuild it
@@ -176,7 +209,7 @@ class Output:
         """Write an output; one whose bytes did not change is left alone (its mtime too)."""
         entry = Entry(lang, doc, kind, format, rel, sha256(data)) if doc else None
         target = self.dir / rel
-        if not (target.is_file() and target.read_bytes() == data):
+        if not same_bytes(target, data):
             check_folder(self.dir, rel)  # before the manifest is touched
             check_folder(self.dir, KEYS)
             if rel in self.entries or rel in self.keys:
@@ -197,7 +230,7 @@ class Output:
     def write_if_changed(self, rel: str, data: bytes) -> None:
         """For files outside the manifest (fonts, the root index): leave an identical file alone."""
         target = self.dir / rel
-        if not (target.is_file() and target.read_bytes() == data):
+        if not same_bytes(target, data):
             check_folder(self.dir, rel)
             write_atomic(target, data)
 

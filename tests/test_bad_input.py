@@ -57,6 +57,8 @@ def snapshot(path: Path) -> dict:
             out[key] = ("link", os.readlink(p))
         elif p.is_dir():
             out[key] = ("dir",)
+        elif not p.is_file():  # a FIFO or a device a case put there: its kind, never its bytes
+            out[key] = ("special", p.stat().st_mode)
         else:
             out[key] = ("file", p.read_bytes(), p.stat().st_mtime_ns)
 
@@ -308,6 +310,81 @@ def _(p):
     return Case(BUILD_FI, [f"{FI}: is not a regular file"])
 
 
+# Files that are not what they seem: each refused before a byte is read, in bounded memory
+# (a FIFO would hang the read; /dev/zero would fill the memory).
+
+def fifo(p: Path, rel: str) -> None:
+    (p / rel).parent.mkdir(parents=True, exist_ok=True)
+    if (p / rel).exists():
+        (p / rel).unlink()
+    os.mkfifo(p / rel)
+
+
+def dev_zero(p: Path, rel: str) -> None:
+    (p / rel).parent.mkdir(parents=True, exist_ok=True)
+    if (p / rel).exists():
+        (p / rel).unlink()
+    os.symlink("/dev/zero", p / rel)
+
+
+@case("content-link-to-dev-zero")
+def _(p):
+    dev_zero(p, EN)
+    return Case(BUILD_EN, [f"{EN}: points outside the project's content/ folder"], memory=BOUNDED)
+
+
+@case("content-fifo")
+def _(p):
+    fifo(p, FI)
+    return Case(BUILD_FI, [f"{FI}: is not a regular file (a device, a pipe or a folder)"], memory=BOUNDED)
+
+
+@case("catalog-fifo")
+def _(p):
+    fifo(p, PO_FI)
+    return Case(BUILD_FI, [f"{PO_FI}: is not a regular file"], one_line=False, memory=BOUNDED)
+
+
+@case("municipality-fifo")
+def _(p):
+    fifo(p, MUNI)
+    return Case(PACK, [f"{MUNI}: is not a regular file"], memory=BOUNDED)
+
+
+@case("project-yaml-link-to-dev-zero")
+def _(p):
+    dev_zero(p, PROJECT)
+    return Case(BUILD_EN, [f"{PROJECT}: is not a regular file"], memory=BOUNDED)
+
+
+@case("template-fifo")
+def _(p):
+    own_templates(p)
+    fifo(p, "templates/programme.html")
+    return Case(BUILD_EN, ["templates/programme.html: is not a regular file"], memory=BOUNDED)
+
+
+@case("template-link-to-dev-zero")
+def _(p):
+    own_templates(p)
+    dev_zero(p, "templates/base.html")
+    return Case(BUILD_EN, ["templates/base.html: points outside the project's templates/ folder"], memory=BOUNDED)
+
+
+@case("stylesheet-fifo")
+def _(p):
+    shutil.copytree(TEMPLATES.parent / "static", p / "static")
+    fifo(p, "static/style.css")
+    return Case(BUILD_EN, ["static/style.css: is not a regular file"], memory=BOUNDED)
+
+
+@case("image-fifo")
+def _(p):
+    fifo(p, "content/en/images/map.png")
+    line = insert_after(p, EN, "{#connecting}", "![A map](images/map.png)")
+    return Case(BUILD_EN, [f"{EN}:{line}: image 'images/map.png' is not a regular file"], memory=BOUNDED)
+
+
 @case("content-file-missing")
 def _(p):
     (p / "content/nl/programme.md").unlink()
@@ -476,6 +553,42 @@ def _(p):
     write(p, "content/en/images/notes.txt", "text")
     line = insert_after(p, EN, "{#connecting}", "![Notes](images/notes.txt)")
     return Case(BUILD_EN, [f"{EN}:{line}: image 'images/notes.txt' must be one of"])
+
+
+def image_bytes(kind: str, size: tuple[int, int] = (40, 30), mode: str = "RGB") -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new(mode, size).save(buf, kind)
+    return buf.getvalue()
+
+
+def image_case(name: str, data, expect: str):
+    def apply(p):
+        path = p / "content/en/images" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data() if callable(data) else data)
+        line = insert_after(p, EN, "{#connecting}", f"![A map](images/{name})")
+        return Case(BUILD_EN, [f"{EN}:{line}: image 'images/{name}' {expect}"], memory=BOUNDED)
+    return apply
+
+
+IMAGES = {
+    "truncated": ("map.png", lambda: image_bytes("PNG", (400, 300))[:200], "cannot be read as an image"),
+    "not-an-image": ("map.png", b"\x89PNG\r\n\x1a\n" + b"not really" * 50, "cannot be read as an image"),
+    "bomb": ("map.png", lambda: image_bytes("PNG", (30_000, 30_000), "1"),
+             "is 30,000 × 30,000 pixels; images are limited to 25 megapixels"),
+    "wrong-kind": ("map.png", lambda: image_bytes("JPEG"), "is a JPEG file, not what its name says (PNG)"),
+    "too-large": ("map.jpg", b"\xff\xd8" + b"\0" * 11_000_000, "is 11,000,002 bytes; files of this kind are limited to 10,000,000"),
+    "svg-entities": ("map.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
+                     "declares a DOCTYPE or entities, which an SVG here may not"),
+    "svg-malformed": ("map.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><g></svg>', "is not well-formed SVG"),
+    "svg-not-svg": ("map.svg", b"<html></html>", "is XML but not SVG"),
+}
+for _name, (_file, _data, _expect) in IMAGES.items():
+    case(f"image-{_name}")(image_case(_file, _data, _expect))
 
 
 # templates (a project's own templates/ override the package's)

@@ -122,3 +122,41 @@ def test_incremental_result_equals_a_clean_build(proj, tmp_path):
     a = {k: v[1] for k, v in state(proj / "build").items()}
     b = {k: v[1] for k, v in state(clean).items()}
     assert a == b
+
+
+def test_an_image_is_embedded_checked_and_an_edited_image_rebuilds_its_pages(proj):
+    """A picture is an input like the words: saved again, the pages that show it are rebuilt."""
+    import io
+
+    from PIL import Image
+
+    from materials.translators.translation import stamp_translation
+
+    def save(colour: str) -> None:
+        buf = io.BytesIO()
+        Image.new("RGB", (400, 200), colour).save(buf, "PNG")
+        (proj / "content" / "images").mkdir(exist_ok=True)
+        (proj / "content" / "images" / "diagram.png").write_bytes(buf.getvalue())
+
+    save("steelblue")
+    alt = {"en": "The two departments", "fi": "Kaksi toimialaa", "nl": "De twee afdelingen"}
+    for lang in ("en", "fi", "nl"):
+        path = proj / "content" / lang / "programme.md"
+        text = path.read_text(encoding="utf-8")
+        head = text.index("{#where-it-starts}") + len("{#where-it-starts}")
+        path.write_text(text[:head] + f"\n\n![{alt[lang]}](../images/diagram.png)" + text[head:], encoding="utf-8")
+    for lang in ("fi", "nl"):
+        stamp_translation(proj, lang, "programme")
+    result, _ = rebuild(proj)
+    assert {f"{l}/programme.pdf" for l in ("en", "fi", "nl")} <= set(result.written)
+    html = (proj / "build" / "en" / "programme.html").read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in html
+    drawn = subprocess.run(["pdfimages", "-list", str(proj / "build" / "en" / "programme.pdf")],
+                           capture_output=True, text=True, check=True).stdout.split("\n")[2:]
+    assert [line.split()[3:5] for line in drawn if line.strip()] == [["400", "200"]]  # drawn once, whole
+
+    save("darkorange")
+    result, diff = rebuild(proj)
+    shown = {f"{l}/programme.{f}" for l in ("en", "fi", "nl") for f in ("html", "pdf")}
+    assert set(result.written) - {f"{l}/index.html" for l in ("en", "fi", "nl")} == shown
+    assert docs(diff) == shown  # the indexes were rendered again, and their bytes are the same

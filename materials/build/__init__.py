@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from materials.build.keys import Inputs, digest
-from materials.output import BuildLock, Entry, Output
+from materials.output import BuildLock, Entry, Output, read_state
 from materials.sources.outline import Outline
 
 if TYPE_CHECKING:  # the later stages are imported when there is something to render, so a
@@ -127,7 +127,7 @@ def _load_project(root: Path) -> Project:
 def kept_outline(root: Path, out: Output) -> Outline | None:
     """The outline the last build kept, if project.yaml is still the file it was made from."""
     try:
-        data = json.loads((out.dir / OUTLINE).read_text(encoding="utf-8"))
+        data = json.loads(read_state(out.dir / OUTLINE) or b"{}")
         if data.get("project.yaml") == digest(root / "content" / "project.yaml"):
             return Outline.from_json(root, data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -221,9 +221,10 @@ def landing_page(project: Project) -> str:
     an organisation's name is text, whatever it holds)."""
     import jinja2
 
+    from materials.render.html import TemplateFiles
     from materials.sources.outline import PACKAGE_TEMPLATES
 
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(project.templates_dir), jinja2.FileSystemLoader(PACKAGE_TEMPLATES)])
+    loader = jinja2.ChoiceLoader([TemplateFiles(project, project.templates_dir), TemplateFiles(project, PACKAGE_TEMPLATES)])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     return env.get_template("landing.html").render(

@@ -13,11 +13,13 @@ import re
 from pathlib import Path
 
 from materials import __version__
-from materials.sources.files import digest as file_digest
+from materials.errors import ProjectError
+from materials.sources.files import digest as file_digest, read_bytes
+from materials.sources.images import IMAGE, is_local
 from materials.render.fonts import font_paths
 
 PACKAGE = Path(__file__).resolve().parent.parent  # materials/
-MAX_INPUT = 2_000_000  # larger than any input the loader accepts
+MAX_INPUT = 10_000_000  # larger than any input the loader accepts (images up to 10 MB)
 
 
 def digest(path: Path) -> str:
@@ -42,6 +44,7 @@ class Inputs:
         self.project = project
         self.draft = draft
         self.hashes: dict[Path, str] = {}
+        self.shown: dict[Path, list[str]] = {}  # content file -> its hash and its images'
         self._code: str | None = None
         self._fonts: str | None = None
 
@@ -74,9 +77,9 @@ class Inputs:
         seen.add(name)
         path = self.project.templates_dir / name
         out = [f"{name}:{self.file(path)}"]
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
+        try:  # never more than a sane template: the renderer's loader reports the rest
+            text = read_bytes(path, name, MAX_INPUT).decode("utf-8", "replace")
+        except (OSError, ProjectError):
             return out
         for ref in TEMPLATE_REFS.findall(text):
             out += self.templates(ref, seen)
@@ -97,11 +100,25 @@ class Inputs:
         """A document's words; for a translation also its source and its stamp, which the
         rules compare it with (a changed source makes it outdated) and a draft shows."""
         p = self.project
-        parts = [self.file(p.content_file(lang, doc_id))]
+        parts = self.words(p.content_file(lang, doc_id))
         if lang != p.source_language:
-            parts += [self.file(p.content_file(p.source_language, doc_id)),
+            parts += [*self.words(p.content_file(p.source_language, doc_id)),
                       self.file(p.locale_dir / "stamps" / lang / f"{doc_id}.json")]
         return parts
+
+    def words(self, path: Path) -> list[str]:
+        """A content file and the images it shows, by content (a picture saved again rebuilds
+        its pages); the file is read once."""
+        if path not in self.shown:
+            try:
+                data = read_bytes(path, path.name, MAX_INPUT)
+            except (OSError, ProjectError):  # missing or refused: the loader reports it
+                self.shown[path] = [self.file(path)]
+            else:
+                text = data.decode("utf-8", "replace")
+                self.shown[path] = [hashlib.sha256(data).hexdigest()] + [
+                    f"{src}:{self.file(path.parent / src)}" for _, src in IMAGE.findall(text) if is_local(src)]
+        return self.shown[path]
 
     def document_key(self, lang: str, doc_id: str) -> str:
         doc = self.project.documents[doc_id]

@@ -7,6 +7,7 @@ format for that language's locale. The HTML it returns serves both the HTML outp
 from __future__ import annotations
 
 import base64
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,9 @@ import jinja2
 import markdown
 from markupsafe import Markup
 
-from materials.sources.content import IMAGE, INTRO, ContentFile, Section, notes_line, split_notes
+from materials.sources.files import checked, read_text
+from materials.sources.content import INTRO, ContentFile, Section, notes_line, split_notes
+from materials.sources.images import IMAGE, BadImage, read_image
 from materials.render.context import document_context
 from materials.sources.catalogs import N_
 from materials.sources.municipality import Municipality
@@ -26,8 +29,6 @@ from materials.sources.project import Document, Project
 from materials.render.typography import nbsp, smarty_substitutions, text_nodes
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-               ".svg": "image/svg+xml", ".webp": "image/webp"}
 KIND_NAMES = {
     "programme": N_("Programme"),
     "agenda": N_("Agenda"),
@@ -99,6 +100,44 @@ def _template_where(exc: BaseException) -> tuple[str | None, int | None]:
 
 
 
+TEMPLATE_BYTES = 1_000_000  # a template or stylesheet is a few kilobytes
+
+
+def project_file(project: Project, path: Path) -> str:
+    """A project or package file as the user knows it: templates/base.html, materials/render/...
+    (by the name it has there, even when it is a link to elsewhere)."""
+    path = Path(os.path.abspath(path))
+    package = Path(__file__).resolve().parent.parent.parent
+    for base in (project.root, project.root.resolve(), package):
+        if path.is_relative_to(base):
+            return relative(path, base)
+    return relative(path.resolve(), package)
+
+
+class TemplateFiles(jinja2.FileSystemLoader):
+    """Templates from a folder, each checked as every input is (a regular file inside the folder,
+    of a sane size) before Jinja reads it."""
+
+    def __init__(self, project: Project, folder: Path):
+        super().__init__(folder)
+        self.project, self.folder = project, Path(folder)
+
+    def get_source(self, environment, template):
+        path = self.folder.joinpath(*jinja2.loaders.split_template_path(template))
+        if path.exists() or path.is_symlink():
+            checked(path, project_file(self.project, path), TEMPLATE_BYTES, inside=self.folder)
+        return super().get_source(environment, template)
+
+
+def stylesheet(project: Project, name: str) -> str:
+    """static/<name> (style.css, pdf.css), checked before it is read; "" when there is none."""
+    path = project.static_dir / name
+    try:
+        return read_text(path, project_file(project, path), TEMPLATE_BYTES, inside=project.static_dir)
+    except FileNotFoundError:
+        return ""
+
+
 class Renderer:
     """Renders one language's documents to HTML pages."""
 
@@ -114,7 +153,7 @@ class Renderer:
         self.fmt = Formatter(locale or self.language.locale)
         self.gettext = translations.ugettext if hasattr(translations, "ugettext") else translations.gettext
         self.templates = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(project.templates_dir),
+            loader=TemplateFiles(project, project.templates_dir),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             extensions=["jinja2.ext.i18n"],
@@ -137,7 +176,7 @@ class Renderer:
         # so content cannot add scripts, styles or references to outside resources.
         self.markdown.preprocessors.deregister("html_block")
         self.markdown.inlinePatterns.deregister("html")
-        css = (project.static_dir / "style.css").read_text(encoding="utf-8")
+        css = stylesheet(project, "style.css")
         # In a pack the pages sit beside assets/; in build/ they sit in build/<lang>/.
         self.css = css.replace("../assets/", "assets/") if pack else css
 
@@ -187,25 +226,14 @@ class Renderer:
         return html
 
     def _images(self, text: str, content: ContentFile, line: int) -> str:
-        """Embed each image as a data: URL, so pages stay standalone; an image must be a file
-        inside content/ (no URLs), and must exist."""
-        content_root = (self.project.content_dir).resolve()
-
+        """Embed each image as a data: URL, so pages stay standalone (sources/images.py says
+        which images may be shown)."""
         def embed(match: re.Match) -> str:
             alt, src = match.group(1), match.group(2)
-            at = line + text[: match.start()].count("\n")
-            if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src) or src.startswith("/"):
-                raise ProjectError(Problem(content.name, f"image '{src}' must be a file beside the content, such as images/map.png", at))
-            path = (content.path.parent / src).resolve()
-            if not path.is_relative_to(content_root):
-                raise ProjectError(Problem(content.name, f"image '{src}' is outside the project's content/ folder", at))
-            mime = IMAGE_TYPES.get(path.suffix.lower())
-            if mime is None:
-                raise ProjectError(Problem(content.name, f"image '{src}' must be one of: {', '.join(IMAGE_TYPES)}", at))
             try:
-                data = path.read_bytes()
-            except OSError:
-                raise ProjectError(Problem(content.name, f"image '{src}' not found (looked for {relative(path, self.project.root)})", at))
+                mime, data = read_image(src, content.path, self.project.root)
+            except BadImage as exc:
+                raise ProjectError(Problem(content.name, str(exc), line + text[: match.start()].count("\n")))
             return f"![{alt}](data:{mime};base64,{base64.b64encode(data).decode()})"
 
         return IMAGE.sub(embed, text)
@@ -259,9 +287,7 @@ class Renderer:
 
     def _template_name(self, path) -> str:
         """A template as the user knows it: in the project, or in the package (materials/...)."""
-        path = Path(path).resolve()
-        package = Path(__file__).resolve().parent.parent.parent
-        return relative(path, self.project.root) if path.is_relative_to(self.project.root.resolve()) else relative(path, package)
+        return project_file(self.project, path)
 
     def document(self, doc: Document, content: ContentFile, municipality: Municipality | None = None,
                  group: int | None = None, untranslated: bool = False) -> Page:

@@ -35,8 +35,9 @@ def readable_roots(project, build_dir: Path) -> tuple[str, ...]:
 
 
 def pdf_stylesheet(project) -> str:
-    path = project.static_dir / "pdf.css"
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+    from materials.render.html import stylesheet
+
+    return stylesheet(project, "pdf.css")
 
 
 def make_fetcher(allowed: tuple[str, ...]):

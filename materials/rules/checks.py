@@ -24,7 +24,8 @@ from babel.messages.catalog import TranslationError
 from materials.errors import Problem, ProjectError, relative
 from materials.sources import catalogs, stamps
 from materials.sources.loader import Sources, load
-from materials.sources.content import IMAGE, INTRO, ContentFile, Section
+from materials.sources.content import INTRO, ContentFile, Section
+from materials.sources.images import IMAGE
 from materials.sources.glossary import Glossary, contains_term, tokens
 from materials.sources.project import Project
 

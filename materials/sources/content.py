@@ -19,8 +19,6 @@ from materials.sources.yamlfile import Strict, parse_yaml, problems_of
 HEADING = re.compile(r"^##(?!#)\s*(?P<title>.*?)\s*(?:\{#(?P<id>[^}\s]*)\})?\s*$")
 SECTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NOTES_MARK = "???"
-# An image in Markdown: ![alt](src "title"), the one pattern that rendering and the rules read.
-IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 INTRO = "intro"
 MAX_BYTES = 1_000_000  # a content file is a few kilobytes; refuse anything absurd early
 

@@ -63,3 +63,13 @@ def digest(path: Path, limit: int) -> str:
             return hashlib.sha256(fh.read(limit + 1)).hexdigest()
     except OSError:
         return "missing"
+
+
+def read_text(path: Path, name: str, limit: int, inside: Path | None = None) -> str:
+    """The file's text (UTF-8), after `checked`."""
+    data = read_bytes(path, name, limit, inside)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ProjectError(Problem(name, "is not UTF-8 text; save it as UTF-8", line))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from materials.errors import Problem, ProjectError, relative
 from materials.output import write_atomic
+from materials.sources.files import read_text
 from materials.sources import stamps
 from materials.sources.loader import load
 
@@ -58,7 +59,7 @@ def new_language(root: Path, lang: str) -> list[str]:
     name = name[:1].upper() + name[1:]
     # Register it in the language-neutral configuration, after the last language.
     data_file = project.content_dir / "project.yaml"
-    lines = data_file.read_text(encoding="utf-8").split("\n")
+    lines = read_text(data_file, "content/project.yaml", 1_000_000).split("\n")
     start = next(i for i, line in enumerate(lines) if line.startswith("languages:"))
     end = start + 1
     while end < len(lines) and lines[end].startswith("  "):
