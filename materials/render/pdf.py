@@ -120,35 +120,44 @@ def warm_up() -> None:
     _worker.setdefault("fonts", FontConfiguration())
 
 
-def render_pdf(job: PdfJob) -> tuple[str, bytes | str]:
-    """Render one PDF; a refused URL comes back as a message instead of bytes.
-
-    The stylesheet every page shares is parsed once per worker and reused."""
+def lay_out(job: PdfJob, fetcher=None):
+    """The document laid out as its PDF will be: WeasyPrint's Document, whose pages hold the
+    layout tree (`document.pages[i]._page_box`). The stylesheet every page shares is parsed once
+    per worker and reused."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import FatalURLFetchingError
 
     fonts = _worker.setdefault("fonts", FontConfiguration())
-    fetcher = make_fetcher(job.allowed)
+    fetcher = fetcher or make_fetcher(job.allowed)
     html, stylesheets = job.html, []
+    match = SHARED_CSS.search(html)
+    if match:
+        key = (hash(match.group(1)), job.base_url, job.allowed)
+        if key not in _worker:
+            _worker[key] = CSS(string=match.group(1), base_url=job.base_url, font_config=fonts,
+                               url_fetcher=fetcher)
+        stylesheets = [_worker[key]]
+        html = html[: match.start()] + html[match.end():]
+    if job.pdf_css:
+        key = (hash(job.pdf_css), job.base_url, job.allowed)
+        if key not in _worker:
+            _worker[key] = CSS(string=job.pdf_css, base_url=job.base_url, font_config=fonts, url_fetcher=fetcher)
+        stylesheets.append(_worker[key])
+    document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
+    return document.render(stylesheets=stylesheets, font_config=fonts, **PDF_OPTIONS)
+
+
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+def render_pdf(job: PdfJob) -> tuple[str, bytes | str]:
+    """Render one PDF; a refused URL comes back as a message instead of bytes."""
+    from weasyprint.urls import FatalURLFetchingError
+
     try:
-        match = SHARED_CSS.search(html)
-        if match:
-            key = (hash(match.group(1)), job.base_url, job.allowed)
-            if key not in _worker:
-                _worker[key] = CSS(string=match.group(1), base_url=job.base_url, font_config=fonts,
-                                   url_fetcher=fetcher)
-            stylesheets = [_worker[key]]
-            html = html[: match.start()] + html[match.end():]
-        if job.pdf_css:
-            key = (hash(job.pdf_css), job.base_url, job.allowed)
-            if key not in _worker:
-                _worker[key] = CSS(string=job.pdf_css, base_url=job.base_url, font_config=fonts, url_fetcher=fetcher)
-            stylesheets.append(_worker[key])
-        document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
+        document = lay_out(job)
         # A fixed identifier (no random bytes) so the same inputs give the same PDF.
-        data = document.write_pdf(stylesheets=stylesheets, font_config=fonts, pdf_variant="pdf/ua-1",
-                                  pdf_identifier=job.key.encode())
+        data = document.write_pdf(pdf_identifier=job.key.encode(), **PDF_OPTIONS)
         return job.key, add_table_scopes(data)
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
