@@ -159,7 +159,6 @@ def cut_off(page_box) -> list[str]:
     return found
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_box_is_cut_off_and_every_slide_fits_its_frame(full_build, project, lang):
     from materials.build import pdf_job
@@ -240,7 +239,6 @@ def built_or_error(tmp_path: Path, extra_bullets: int):
     return proj, line, None
 
 
-@pytest.mark.slow
 def test_a_full_slide_is_set_smaller_to_fit_its_frame(tmp_path, project):
     from materials.build import pdf_job
     from materials.render.pdf import lay_out
@@ -257,7 +255,6 @@ def test_a_full_slide_is_set_smaller_to_fit_its_frame(tmp_path, project):
     assert "number 2" in normal(pdf_text(out / "en" / "handout-training.pdf"))
 
 
-@pytest.mark.slow
 def test_a_slide_that_cannot_fit_is_a_build_error_naming_its_line(tmp_path):
     _, line, error = built_or_error(tmp_path, 12)
     assert error == (f"content/en/handout-training.md:{line}: slide 'Fuel and gut feeling' does not fit its frame;"
