@@ -121,7 +121,7 @@ def warm_up() -> None:
     _worker.setdefault("fonts", FontConfiguration())
 
 
-def lay_out(job: PdfJob, fetcher=None):
+def lay_out(job: PdfJob):
     """The document laid out as its PDF will be: WeasyPrint's Document, whose pages hold the
     layout tree (`document.pages[i]._page_box`), each slide set to fit its frame (fit.py; a slide
     that cannot fit is a ProjectError). The stylesheet every page shares is parsed once per
@@ -130,7 +130,7 @@ def lay_out(job: PdfJob, fetcher=None):
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = _worker.setdefault("fonts", FontConfiguration())
-    fetcher = fetcher or make_fetcher(job.allowed)
+    fetcher = make_fetcher(job.allowed)
     html, stylesheets = job.html, []
     match = SHARED_CSS.search(html)
     if match:
