@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from materials.errors import Problem, ProjectError
+from materials.render.fit import fitted
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ class PdfJob:
 
 
 def readable_roots(project, build_dir: Path) -> tuple[str, ...]:
-    """What a document may load: the project's content, templates and styles, and the fonts
-    the build placed in build/assets."""
+    """What a document may load: the project's content (first: a job's `name` is a file under
+    its parent), templates and styles, and the fonts the build placed in build/assets."""
     return tuple(str(p.resolve()) for p in (project.content_dir, project.templates_dir, project.static_dir,
                                             Path(build_dir) / "assets"))
 
@@ -121,39 +122,54 @@ def warm_up() -> None:
     _worker.setdefault("fonts", FontConfiguration())
 
 
-def render_pdf(job: PdfJob) -> tuple[str, bytes | str]:
-    """Render one PDF; a refused URL comes back as a message instead of bytes.
-
-    The stylesheet every page shares is parsed once per worker and reused."""
+def lay_out(job: PdfJob):
+    """The document laid out as its PDF will be: WeasyPrint's Document, whose pages hold the
+    layout tree (`document.pages[i]._page_box`), each slide set to fit its frame (fit.py; a slide
+    that cannot fit is a ProjectError). The stylesheet every page shares is parsed once per
+    worker and reused."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import FatalURLFetchingError
 
     fonts = _worker.setdefault("fonts", FontConfiguration())
     fetcher = make_fetcher(job.allowed)
     html, stylesheets = job.html, []
+    match = SHARED_CSS.search(html)
+    if match:
+        key = (hash(match.group(1)), job.base_url, job.allowed)
+        if key not in _worker:
+            _worker[key] = CSS(string=match.group(1), base_url=job.base_url, font_config=fonts,
+                               url_fetcher=fetcher)
+        stylesheets = [_worker[key]]
+        html = html[: match.start()] + html[match.end():]
+    if job.pdf_css:
+        key = (hash(job.pdf_css), job.base_url, job.allowed)
+        if key not in _worker:
+            _worker[key] = CSS(string=job.pdf_css, base_url=job.base_url, font_config=fonts, url_fetcher=fetcher)
+        stylesheets.append(_worker[key])
+    document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
+    source = Path(job.allowed[0]).parent / job.name if job.allowed and job.name else None
+    return fitted(lambda: document.render(stylesheets=stylesheets, font_config=fonts, **PDF_OPTIONS),
+                  source, job.name or job.key)
+
+
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+def render_pdf(job: PdfJob) -> tuple[str, bytes | list[Problem]]:
+    """Render one PDF; a refused URL or a slide too full for its frame comes back as problems
+    instead of bytes."""
+    from weasyprint.urls import FatalURLFetchingError
+
     try:
-        match = SHARED_CSS.search(html)
-        if match:
-            key = (hash(match.group(1)), job.base_url, job.allowed)
-            if key not in _worker:
-                _worker[key] = CSS(string=match.group(1), base_url=job.base_url, font_config=fonts,
-                                   url_fetcher=fetcher)
-            stylesheets = [_worker[key]]
-            html = html[: match.start()] + html[match.end():]
-        if job.pdf_css:
-            key = (hash(job.pdf_css), job.base_url, job.allowed)
-            if key not in _worker:
-                _worker[key] = CSS(string=job.pdf_css, base_url=job.base_url, font_config=fonts, url_fetcher=fetcher)
-            stylesheets.append(_worker[key])
-        document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
+        document = lay_out(job)
         # A fixed identifier (no random bytes) so the same inputs give the same PDF.
-        data = document.write_pdf(stylesheets=stylesheets, font_config=fonts, pdf_variant="pdf/ua-1",
-                                  pdf_identifier=job.key.encode())
+        data = document.write_pdf(pdf_identifier=job.key.encode(), **PDF_OPTIONS)
         return job.key, add_table_scopes(data)
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
-        return job.key, f"{job.name or job.key}: {cause}"
+        return job.key, [Problem(job.name or job.key, str(cause))]
+    except ProjectError as exc:
+        return job.key, exc.problems
 
 
 def watch_owner(owner: int) -> None:
@@ -212,14 +228,15 @@ class PdfRenderer:
 
     def render(self, jobs: list[PdfJob], on_done=None) -> dict[str, bytes]:
         """Render every job; `on_done(key)` is called as each PDF is ready. A document that
-        asked for a file outside the project is reported, with every other such document."""
+        asked for a file outside the project, or has a slide too full for its frame, is
+        reported, with every other such document."""
         results: dict[str, bytes] = {}
         refused: list[Problem] = []
         if not jobs:
             return results
         for key, data in self.start().pool.map(render_pdf, jobs):
-            if isinstance(data, str):
-                refused.append(Problem("", data))
+            if isinstance(data, list):
+                refused += data
                 continue
             results[key] = data
             if on_done:

@@ -22,17 +22,23 @@ LEFT_WORD = {"fi": re.compile(r"\b(klo|n\.|ks\.|s\.) (?=\d)")}
 WORD = re.compile(r"[^\W\d_]{6,}")
 MIN_LEFT, MIN_RIGHT = 2, 3
 SOFT_HYPHEN = "\u00ad"
+# What the PDF never breaks, so gets no soft hyphens: headings (style.css: hyphens: manual) and
+# labels set in spaced capitals, where a soft hyphen takes the letter spacing too and the PDF's
+# text reads "DIA MA TE RIAALI".
+UNHYPHENATED = re.compile(r'<(?:h[1-6]|th|dt|caption)\b|<[^>]*\bclass="[^"]*\b(?:brand|doc-kind|own-notes|draft-mark)\b')
 
 
-def text_nodes(html: str, transform) -> str:
-    """Apply `transform` to the text between tags, outside style, script, pre, code and title."""
+def text_nodes(html: str, transform, skip: re.Pattern | None = None) -> str:
+    """Apply `transform` to the text between tags, outside style, script, pre, code and title
+    (and outside the elements whose start tag `skip` matches)."""
     parts = TAG.split(html)
     skipping = None
     for i, part in enumerate(parts):
         if i % 2:  # a tag
             name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
             name = name.group(1).lower() if name else ""
-            if skipping is None and name in SKIP and not part.startswith("</") and not part.endswith("/>"):
+            opens = not part.startswith("</") and not part.endswith("/>")
+            if skipping is None and opens and (name in SKIP or (skip is not None and skip.match(part))):
                 skipping = name
             elif skipping == name and part.startswith("</"):
                 skipping = None
@@ -93,4 +99,4 @@ def for_print(html: str, lang: str) -> str:
     if lang != "fi":
         return html
     body = html.find("<body")
-    return html[:body] + text_nodes(html[body:], lambda t: hyphenate(t, lang))
+    return html[:body] + text_nodes(html[body:], lambda t: hyphenate(t, lang), UNHYPHENATED)
