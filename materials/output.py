@@ -1,9 +1,10 @@
-"""The only module that writes to build/: atomic writes, a lock, keys and the manifest.
+"""The only module that writes to build/: staged writes, a lock, keys and the manifest.
 
 Every file is written to a temporary file beside its target and renamed into place, so a
-reader (or a build killed half-way) never sees a half-written output. The manifest never lists
-a file while it is being replaced: its entry is dropped first and added back once the new file
-is in place, so at any moment the manifest matches the files on disk.
+reader (or a build killed half-way) never sees a half-written output. A build's outputs are
+renamed only once all of them are written (`Output.commit`), so a full disk leaves build/ as it
+was. The manifest never lists a file while it is being replaced: its entries are dropped first
+and added back once the new files are in place, so at any moment it matches the files on disk.
 """
 
 from __future__ import annotations
@@ -89,10 +90,13 @@ def read_state(path: Path) -> bytes | None:
         return None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+def _staged(path: Path, data: bytes, made: list[Path]) -> Path:
+    """`data` in a temporary file beside `path` (its folders made, and listed in `made`)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        missing = [f for f in (path.parent, *path.parent.parents) if not f.exists()]
+        for folder in reversed(missing):
+            folder.mkdir()
+            made.append(folder)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise _cannot_write(path.parent, exc)
@@ -100,13 +104,20 @@ def write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _cannot_write(path.parent, exc) if isinstance(exc, OSError) else exc
+    return Path(tmp)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    tmp = _staged(path, data, [])
+    try:
         os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise _cannot_write(path.parent, exc)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class BuildLock:
@@ -150,7 +161,15 @@ class BuildLock:
 
 
 class Output:
-    """Writes a build's files under `build_dir`, with their manifest entries and keys."""
+    """Writes a build's files under `build_dir`, with their manifest entries and keys.
+
+    Outputs are staged: each is written to a temporary file beside its target, and only when
+    every one of them (and the new keys and manifest) is written are they renamed into place,
+    at `commit`. A write that fails (a full disk) leaves build/ exactly as it was; a build
+    killed during the renames leaves every file whole and the manifest never listing a file
+    that is not the one it names. Use it as a context manager: leaving it with an error
+    discards what was staged.
+    """
 
     def __init__(self, build_dir: Path):
         self.dir = Path(build_dir)
@@ -158,6 +177,15 @@ class Output:
         self.keys: dict[str, str] = self._state(KEYS)
         self.stats: dict[str, list] = self._state(STATS)
         self.dirty = False
+        self.staged: dict[str, Path] = {}  # rel -> its temporary file
+        self.made: list[Path] = []  # folders staging created, removed again if nothing lands
+
+    def __enter__(self) -> "Output":
+        return self
+
+    def __exit__(self, kind, *exc) -> None:
+        if kind is not None:
+            self.discard()
 
     def _state(self, rel: str) -> dict:
         try:
@@ -193,33 +221,33 @@ class Output:
         data = (self.dir / rel).read_bytes()
         if sha256(data) != recorded[2]:
             return False  # damaged: rebuild it
-        self._record(rel, data)
+        self._record(rel, self.dir / rel, data)
         return True
 
-    def _record(self, rel: str, data: bytes) -> None:
-        """What an output's file was when it was written or last found intact."""
-        st = (self.dir / rel).stat()
+    def _record(self, rel: str, path: Path, data: bytes) -> None:
+        """What an output's file is (size, mtime, sha256) once `path` (it, or its staged file,
+        whose mtime the rename keeps) is in place."""
+        st = path.stat()
         now = [st.st_size, st.st_mtime_ns, sha256(data)]
         if self.stats.get(rel) != now:
             self.stats[rel] = now
             self.dirty = True
 
+    def _stage(self, rel: str, data: bytes) -> Path:
+        check_folder(self.dir, rel)
+        if rel in self.staged:
+            self.staged.pop(rel).unlink(missing_ok=True)
+        self.staged[rel] = _staged(self.dir / rel, data, self.made)
+        return self.staged[rel]
+
     def write(self, rel: str, data: bytes, *, key: str = "", lang: str = "", doc: str = "", kind: str = "",
               format: str = "") -> None:
-        """Write an output; one whose bytes did not change is left alone (its mtime too)."""
+        """Stage an output; one whose bytes did not change is left alone (its mtime too)."""
         entry = Entry(lang, doc, kind, format, rel, sha256(data)) if doc else None
         target = self.dir / rel
-        if not same_bytes(target, data):
-            check_folder(self.dir, rel)  # before the manifest is touched
-            check_folder(self.dir, KEYS)
-            if rel in self.entries or rel in self.keys:
-                self.entries.pop(rel, None)
-                self.keys.pop(rel, None)
-                self.stats.pop(rel, None)
-                self.save()  # the manifest stops listing the file before it is replaced
-            write_atomic(target, data)
+        path = target if same_bytes(target, data) else self._stage(rel, data)
         if key:
-            self._record(rel, data)
+            self._record(rel, path, data)
         if entry and self.entries.get(rel) != entry:
             self.entries[rel] = entry
             self.dirty = True
@@ -228,26 +256,70 @@ class Output:
             self.dirty = True
 
     def write_if_changed(self, rel: str, data: bytes) -> None:
-        """For files outside the manifest (fonts, the root index): leave an identical file alone."""
-        target = self.dir / rel
-        if not same_bytes(target, data):
+        """For files outside the manifest (the root index, the kept outline): staged like the
+        outputs; an identical file is left alone."""
+        if not same_bytes(self.dir / rel, data):
+            self._stage(rel, data)
+
+    def place(self, rel: str, data: bytes) -> None:
+        """A file the rendering itself needs in build/ (the fonts the PDF loads): in place at
+        once, left alone when identical."""
+        if not same_bytes(self.dir / rel, data):
             check_folder(self.dir, rel)
-            write_atomic(target, data)
+            write_atomic(self.dir / rel, data)
 
-    def save(self) -> None:
-        check_folder(self.dir, KEYS)
-        write_atomic(self.dir / KEYS, (json.dumps(self.keys, indent=0, sort_keys=True) + "\n").encode())
-        write_atomic(self.dir / STATS, (json.dumps(self.stats, indent=0, sort_keys=True) + "\n").encode())
-        write_atomic(self.dir / MANIFEST, self.manifest_bytes())
-        self.dirty = False
-
-    def manifest_bytes(self) -> bytes:
-        outputs = sorted(self.entries.values(), key=lambda e: (e.lang, e.kind, e.doc, e.format))
+    def manifest_bytes(self, entries=None) -> bytes:
+        outputs = sorted((self.entries if entries is None else entries).values(),
+                         key=lambda e: (e.lang, e.kind, e.doc, e.format))
         data = {"outputs": [asdict(e) for e in outputs]}
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
+    def _state_bytes(self, data: dict) -> bytes:
+        return (json.dumps(data, indent=0, sort_keys=True) + "\n").encode()
+
     def write_manifest(self) -> list[Entry]:
-        """Last: the manifest of every output on disk (written only when it changed)."""
-        if self.dirty or not (self.dir / MANIFEST).is_file():
-            self.save()
+        """Last: every staged output into place, then the keys and the manifest of every output
+        on disk (written only when something changed)."""
+        self.commit()
         return sorted(self.entries.values(), key=lambda e: (e.lang, e.kind, e.doc, e.format))
+
+    def commit(self) -> None:
+        if not (self.staged or self.dirty or not (self.dir / MANIFEST).is_file()):
+            return
+        check_folder(self.dir, KEYS)
+        replaced = set(self.staged)
+        # Everything is written before anything is renamed: a full disk fails here, and
+        # `discard` leaves build/ as it was. Renames need no space.
+        before = {rel: e for rel, e in self.entries.items() if rel not in replaced}
+        interim = _staged(self.dir / MANIFEST, self.manifest_bytes(before), self.made) if replaced else None
+        state = [(self._stage(KEYS, self._state_bytes(self.keys)), KEYS),
+                 (self._stage(STATS, self._state_bytes(self.stats)), STATS),
+                 (self._stage(MANIFEST, self.manifest_bytes()), MANIFEST)]
+        try:
+            if interim:  # the manifest stops listing the files about to be replaced
+                os.replace(interim, self.dir / MANIFEST)
+            for rel, tmp in self.staged.items():
+                if rel not in (KEYS, STATS, MANIFEST):
+                    os.replace(tmp, self.dir / rel)
+            for tmp, rel in state:
+                os.replace(tmp, self.dir / rel)
+        except OSError as exc:
+            raise _cannot_write(self.dir, exc)
+        finally:
+            if interim:
+                interim.unlink(missing_ok=True)
+            self.discard()
+        self.made.clear()
+        self.dirty = False
+
+    def discard(self) -> None:
+        """Remove what was staged and not renamed, and the folders staging made for it."""
+        for tmp in self.staged.values():
+            tmp.unlink(missing_ok=True)
+        self.staged.clear()
+        for folder in reversed(self.made):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # something landed in it
+        self.made.clear()

@@ -19,6 +19,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -31,20 +32,26 @@ PO_FI = "locale/fi/LC_MESSAGES/messages.po"
 PO_NL = "locale/nl/LC_MESSAGES/messages.po"
 
 
-def bounded_memory(limit: int):
-    """For a subprocess: at most `limit` bytes of address space (WeasyPrint's workers included)."""
+def limited(memory: int | None, file_size: int | None):
+    """For a subprocess (WeasyPrint's workers included): at most `memory` bytes of address
+    space; no file written larger than `file_size` bytes, as on a disk that is full (the write
+    fails with EFBIG instead of the process being stopped by SIGXFSZ)."""
     def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    return apply
+        if memory:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if file_size:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    return apply if memory or file_size else None
 
 
-def invoke(proj: Path, *args: str, debug: bool = False, timeout: float = 60,
-           extra_env: dict | None = None, memory: int | None = None) -> subprocess.CompletedProcess:
+def invoke(proj: Path, *args: str, debug: bool = False, timeout: float = 60, extra_env: dict | None = None,
+           memory: int | None = None, file_size: int | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "MATERIALS_DEBUG"} | (extra_env or {})
     env["COLUMNS"] = "400"  # rich wraps the check report at the terminal's width otherwise
     cmd = [sys.executable, "-m", "invoke", *(["--debug"] if debug else []), *args]
     return subprocess.run(cmd, cwd=proj, env=env, capture_output=True, text=True, timeout=timeout,
-                          preexec_fn=bounded_memory(memory) if memory else None)
+                          preexec_fn=limited(memory, file_size))
 
 
 def snapshot(path: Path) -> dict:
@@ -150,6 +157,7 @@ class Case:
     in_build: bool = False  # the defect itself is in build/: snapshot after applying it
     env: dict | None = None  # more environment for the command
     memory: int | None = None  # the command's address space is limited to this (bytes)
+    file_size: int | None = None  # no file the command writes may grow larger (bytes)
 
 
 CASES: dict = {}
@@ -1036,6 +1044,15 @@ def _(p):
     return Case(BUILD_EN, ["error: build/assets: is a file, not a folder"], in_build=True)
 
 
+@case("disk-full-while-rendering")
+def _(p):
+    """WeasyPrint writes each font to a temporary file: on a full disk that fails (test_safety
+    fills the disk while the outputs are written)."""
+    write(p, EN, read(p, EN) + "\nOne more paragraph.\n")
+    return Case(BUILD_EN, [f"error: {EN}: cannot render its PDF (File too large); make room on the disk"],
+                file_size=20_000)
+
+
 @case("pack-build-is-a-file")
 def _(p):
     shutil.rmtree(p / "build")
@@ -1056,7 +1073,8 @@ def test_bad_input_gives_one_clear_message_and_changes_nothing(proj, name):
         before["build"] = snapshot(proj / "build")
     before["locale"] = snapshot(proj / "locale")  # an input, but also what i18n.* write
     top = sorted(os.listdir(proj))
-    r = invoke(proj, *spec.args, timeout=60, extra_env=spec.env, memory=spec.memory)  # a bound on a hang, not a speed test
+    r = invoke(proj, *spec.args, timeout=60, extra_env=spec.env, memory=spec.memory,
+               file_size=spec.file_size)  # a bound on a hang, not a speed test
     output = r.stdout + r.stderr
     assert r.returncode == 1, f"exit {r.returncode}\n{output}"
     assert "Traceback" not in output, output

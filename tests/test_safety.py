@@ -260,6 +260,45 @@ def test_the_next_build_removes_stale_temporary_files(reference, tmp_path):
     assert_same_outputs(proj / "build", ref_proj / "build", ref_files)
 
 
+def files_and_times(build: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(build)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(build.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_a_disk_that_fills_while_the_outputs_are_written_leaves_build_as_it_was(reference, tmp_path, monkeypatch):
+    """Every page changes (the organisation's name is on each); the disk is full at the 20th file
+    written: all of the outputs land, or none (output.py stages them and renames them together)."""
+    import errno
+
+    from materials import output
+    from materials.build import build
+    from materials.errors import ProjectError
+
+    ref_proj, ref_files = reference
+    proj = tmp_path / "polarisation"
+    shutil.copytree(ref_proj, proj, copy_function=shutil.copy2)
+    edit_organisation(proj, "Inside Polarisation", "Inside Polarisation Foundation")
+    before = files_and_times(proj / "build")
+    real, calls = output._staged, []
+
+    def full_disk(path, data, made):
+        calls.append(path)
+        if len(calls) == 20:
+            raise output._cannot_write(path.parent, OSError(errno.ENOSPC, "No space left on device"))
+        return real(path, data, made)
+
+    monkeypatch.setattr(output, "_staged", full_disk)
+    with pytest.raises(ProjectError) as exc:
+        build(proj, jobs=2)
+    assert "cannot write here (No space left on device)" in str(exc.value)
+    assert files_and_times(proj / "build") == before  # not one file new, not one left behind
+    monkeypatch.setattr(output, "_staged", real)
+    result = build(proj, jobs=2)  # room again: the next build does it all
+    assert len(result.outputs) == OUTPUTS and temporaries(proj / "build") == []
+    assert_nothing_half_written(proj / "build")
+    assert "Inside Polarisation Foundation" in (proj / "build" / "fi" / "programme.html").read_text(encoding="utf-8")
+
+
 # -- 2. one writer at a time -----------------------------------------------------------------
 
 @pytest.mark.slow

@@ -4,9 +4,10 @@ plan (what is stale) -> load every source and judge it by the rules (errors stop
 -> render HTML -> render PDF (a worker pool, started before the HTML) -> write -> manifest last.
 
 Nothing is written until every stale output has rendered, so bad input leaves build/ as it
-was. Outputs are then replaced one by one, each atomically, and the manifest never lists a file
-while it is replaced: a build that fails while writing (a full disk) leaves some outputs new and
-some old, every one of them whole and listed truthfully, and the next build redoes the rest.
+was. The outputs are then staged beside their targets and renamed into place together, the
+manifest last (output.py): a build that fails while writing (a full disk) leaves build/ as it
+was, and one killed during the renames leaves every file whole and listed truthfully; the next
+build redoes the rest. The fonts the PDFs load are the one thing placed in build/ before.
 """
 
 from __future__ import annotations
@@ -59,8 +60,7 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
     root = Path(root).resolve()
     build_dir = Path(build_dir) if build_dir else root / "build"
     result = BuildResult()
-    with BuildLock(build_dir):
-        out = Output(build_dir)
+    with BuildLock(build_dir), Output(build_dir) as out:
         # 1. Plan: which outputs are stale. A rebuild with nothing changed stops here: it plans
         #    from the outline of project.yaml that the last build kept (when the file has not
         #    changed since), reads no content and imports neither pydantic nor WeasyPrint.
@@ -87,7 +87,7 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
                 pages = render_html(sources, request, list(stale))
                 # 4. PDF: the fonts are in place first, since the PDF's stylesheet loads them from build/assets.
                 for name, data in font_files().items():
-                    out.write_if_changed(f"assets/fonts/{name}", data)
+                    out.place(f"assets/fonts/{name}", data)
                 jobs_list = [pdf_job(project, out.dir, p.lang, p.doc_id, p.html) for p in pages if p.kind != "index"]
                 if on_start:
                     on_start(len(jobs_list))

@@ -170,6 +170,9 @@ def render_pdf(job: PdfJob) -> tuple[str, bytes | list[Problem]]:
         return job.key, [Problem(job.name or job.key, str(cause))]
     except ProjectError as exc:
         return job.key, exc.problems
+    except OSError as exc:  # WeasyPrint writes the fonts to temporary files: a full disk ends here
+        return job.key, [Problem(job.name or job.key, f"cannot render its PDF ({exc.strerror or exc}); "
+                                                      "make room on the disk and in the temporary folder, then run again")]
 
 
 def watch_owner(owner: int) -> None:
