@@ -239,14 +239,22 @@ def compile_(c, lang="all"):
         print(f"{r.path}: {r.translated}/{r.messages} translated")
 
 
-@task(help={"lang": "the translation to confirm (fi, nl, ...)", "doc": "one document id (default: every document)"})
+@task(help={"lang": "the translation to confirm (fi, nl, ...)", "doc": "the document to confirm",
+            "all": "confirm every document of the language",
+            "unchanged": "a section whose source change needs no change in the translation (repeatable; with --doc)"},
+      iterable=["unchanged"])
 @user_errors
-def stamp(c, lang, doc=None):
-    """Confirm a translation is up to date with the current English source."""
+def stamp(c, lang, doc=None, all=False, unchanged=None):
+    """Confirm the sections a translator brought up to date with the current English source."""
     from materials.translators.translation import stamp_translation
 
-    for doc_id, sections in stamp_translation(ROOT, lang, doc):
-        print(f"locale/stamps/{lang}/{doc_id}.json: {sections} sections confirmed")
+    for d in stamp_translation(ROOT, lang, doc, all, tuple(unchanged or ())):
+        said = [f"{len(d.confirmed)} confirmed" + (f" ({', '.join(d.confirmed)})" if d.confirmed else "")]
+        if d.unchanged:
+            said.append(f"{len(d.unchanged)} confirmed unchanged ({', '.join(d.unchanged)})")
+        if d.refreshed:
+            said.append(f"{len(d.refreshed)} translation edits recorded ({', '.join(d.refreshed)})")
+        print(f"locale/stamps/{lang}/{d.doc_id}.json: {'; '.join(said)}")
 
 
 @task(help={"lang": "fi, nl, ... or all (default: every translation)"})

@@ -736,12 +736,12 @@ def _(p):
     text = read(p, rel)
     write(p, rel, text.replace("{#", "{#Bad_", 1))
     line = line_of(p, rel, "{#Bad_")
-    return Case(["i18n.stamp", "--lang", "fi"], [f"{rel}:{line}: section id 'Bad_"])
+    return Case(["i18n.stamp", "--lang", "fi", "--all"], [f"{rel}:{line}: section id 'Bad_"])
 
 
 @case("stamp-source-language")
 def _(p):
-    return Case(["i18n.stamp", "--lang", "en"], ["en is the source language"])
+    return Case(["i18n.stamp", "--lang", "en", "--all"], ["en is the source language"])
 
 
 @case("stamp-unknown-document")

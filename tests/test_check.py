@@ -18,7 +18,10 @@ from tree import copy_project
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from materials.errors import ProjectError
 from materials.rules.checks import Checker, check
+from materials.sources import stamps
+from materials.translators.translation import stamp_translation
 from materials.sources.content import ContentFile, Section, read_content
 from materials.sources.loader import load
 from materials.sources.glossary import contains_term
@@ -92,21 +95,98 @@ def test_each_defect_is_reported_with_its_code_language_document_and_file(tree, 
         assert f.message.endswith(".") and f.severity == "error"
 
 
-def test_outdated_shows_the_source_change_as_a_diff_until_stamped(tree):
+def test_outdated_shows_the_source_change_word_by_word_until_stamped(tree):
     edit(c(tree) / "en" / "programme.md", "Social Development takes the lead",
          "Social Development usually takes the lead")
     report = check(tree)
     assert {f.code for f in report.findings} == {"outdated"}
     assert {(f.lang, f.doc) for f in report.findings} == {("fi", "programme"), ("nl", "programme")}
-    diff = report.findings[0].diff
-    assert "-" in diff and "+" in diff and "usually takes the lead" in diff
-    assert re.search(r"^\+.*usually", diff, re.M) and re.search(r"^-.*Social Development takes", diff, re.M)
+    # One added word is one marked word, with a little context; not the paragraph twice.
+    [line] = report.findings[0].diff.split("\n")
+    assert "Social Development {+usually+} takes the lead" in line and "[-" not in line
+    assert len(line.split()) <= 2 * stamps.CONTEXT + 4
     # The translator updates the Finnish text and confirms it: fi is current again, nl is not.
-    from materials.translators.translation import stamp_translation
-
+    edit(c(tree) / "fi" / "programme.md", "Sosiaalisen kehittämisen toimiala tarttuu", "Sosiaalisen kehittämisen toimiala tarttuu yleensä")
     stamp_translation(tree, "fi", "programme")
     report = check(tree)
     assert {(f.code, f.lang) for f in report.findings} == {("outdated", "nl")}
+
+
+def test_a_stamp_confirms_only_the_sections_the_translator_updated(tree):
+    """The English changes two sections; the Finnish translator updates one. Stamping confirms
+    nothing until the other is updated too, or confirmed as needing no change (recorded so)."""
+    edit(c(tree) / "en" / "programme.md", "Social Development takes the lead", "Social Development usually takes the lead")
+    edit(c(tree) / "en" / "programme.md", "Both routes lead to the same programme.", "Both routes lead to one programme.")
+    edit(c(tree) / "en" / "programme.md", "Municipalities ask for a professional approach",
+         "Municipalities often ask for a professional approach")
+    edit(c(tree) / "fi" / "programme.md", "Sosiaalisen kehittämisen toimiala tarttuu", "Sosiaalisen kehittämisen toimiala tarttuu yleensä")
+    stamp_file = tree / "locale" / "stamps" / "fi" / "programme.json"
+    before = stamp_file.read_bytes()
+    with pytest.raises(ProjectError) as exc:
+        stamp_translation(tree, "fi", "programme")
+    said = str(exc.value)
+    assert re.search(r"content/fi/programme\.md:\d+: section 'aim' changed in the source since it was confirmed, "
+                     r"and its translation did not; .* --unchanged aim", said), said
+    assert "where-it-starts" not in said and stamp_file.read_bytes() == before  # nothing written
+    [d] = stamp_translation(tree, "fi", "programme", unchanged=("aim",))
+    assert (d.confirmed, d.unchanged) == (["where-it-starts"], ["aim"])
+    assert not [f for f in check(tree).findings if f.lang == "fi"]
+    recorded = stamps.load(tree, "fi", "programme")
+    assert recorded["aim"].unchanged and not recorded["where-it-starts"].unchanged
+    assert "tarttuu yleensä" in recorded["where-it-starts"].translation  # both sides are kept
+
+
+def test_stamping_without_an_edit_confirms_nothing(tree):
+    edit(c(tree) / "en" / "programme.md", "Social Development takes the lead", "Social Development usually takes the lead")
+    with pytest.raises(ProjectError, match="section 'where-it-starts' changed in the source"):
+        stamp_translation(tree, "nl", "programme")
+    with pytest.raises(ProjectError, match="give --doc ID to confirm one document, or --all"):
+        stamp_translation(tree, "nl")
+    with pytest.raises(ProjectError, match="--unchanged intro: the section 'intro' is not outdated"):
+        stamp_translation(tree, "nl", "programme", unchanged=("where-it-starts", "intro"))
+    assert {(f.code, f.lang) for f in check(tree).findings} == {("outdated", "fi"), ("outdated", "nl")}
+
+
+@pytest.mark.parametrize("old, new", [
+    # A paragraph rewrapped over two lines.
+    ("demand attention. Social Development takes the lead", "demand attention.\nSocial Development takes the lead"),
+    # Curly quotes for straight ones, and the other emphasis marker (the reader sees the same).
+    ("us-versus-them dynamics", "“us-versus-them” dynamics"),
+])
+def test_what_renders_the_same_is_not_a_change(tree, old, new):
+    path = c(tree) / "en" / "programme.md"
+    if "“" in new:  # first straight quotes, confirmed; then the curly ones
+        edit(path, old, '"us-versus-them" dynamics')
+        for lang in ("fi", "nl"):
+            stamp_translation(tree, lang, "programme", unchanged=("where-it-starts",))
+        old = '"us-versus-them" dynamics'
+    edit(path, old, new)
+    assert check(tree).findings == []
+
+
+def test_emphasis_written_another_way_is_not_a_change_and_dropped_emphasis_is(tree):
+    path = c(tree) / "en" / "programme.md"
+    edit(path, "Both routes lead to the same programme.", "Both routes lead to *the same* programme.")
+    for lang in ("fi", "nl"):
+        stamp_translation(tree, lang, "programme", unchanged=("where-it-starts",))
+    edit(path, "*the same*", "_the same_")
+    assert check(tree).findings == []
+    edit(path, "_the same_", "the same")
+    assert {f.code for f in check(tree).findings} == {"outdated"}
+
+
+def test_a_piped_report_keeps_the_diff_markers_on_one_line(tree):
+    import io
+
+    from rich.console import Console
+
+    from materials.translators.report import print_report
+
+    edit(c(tree) / "en" / "programme.md", "Social Development takes the lead", "Social Development usually takes the lead")
+    out = io.StringIO()
+    print_report(check(tree), console=Console(file=out, width=80, highlight=False))
+    [line] = [l for l in out.getvalue().split("\n") if "{+usually+}" in l][:1]
+    assert len(line) > 80 and "Social Development {+usually+} takes the lead" in line
 
 
 def test_a_moved_section_is_not_a_missing_one(tree):

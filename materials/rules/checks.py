@@ -226,23 +226,24 @@ class Checker:
                              f"Section '{s.id}' uses \"{bad}\", which the glossary forbids; write \"{target}\".", draft_ok=True)
 
     # -- outdated ----------------------------------------------------------------------------
-    def outdated(self, lang: str, src: ContentFile, tr: ContentFile, stamped: dict[str, str]) -> None:
+    def outdated(self, lang: str, src: ContentFile, tr: ContentFile, stamped: dict[str, stamps.Confirmed]) -> None:
+        """A section whose source reads differently from what its translator confirmed."""
         stamp_name = relative(stamps.path(self.project.root, lang, src.doc_id), self.project.root)
-        current = stamps.source_texts(src)
-        for sid, text in current.items():
+        for sid, text in stamps.source_texts(src).items():
             t = tr.section(sid) if sid != stamps.META else None
             if sid != stamps.META and t is None:
                 continue  # reported as missing-section
             line = t.line if t else 1
-            if sid not in stamped:
+            confirmed = stamped.get(sid)
+            if confirmed is None:
                 self.add("outdated", lang, src.doc_id, tr.name, line,
                          f"Section '{sid}' has never been confirmed; check it against the source, then run "
                          f"invoke i18n.stamp --lang {lang} --doc {src.doc_id}.", draft_ok=True)
-            elif stamped[sid] != text:
-                diff = stamps.diff(stamped[sid], text, f"{src.name} (when last confirmed)", f"{src.name} (now)")
+            elif not stamps.is_current(confirmed, text):
                 self.add("outdated", lang, src.doc_id, tr.name, line,
                          f"Section '{sid}' changed in the source since it was last confirmed ({stamp_name}); update the "
-                         f"translation as the diff shows, then run invoke i18n.stamp --lang {lang} --doc {src.doc_id}.", diff, draft_ok=True)
+                         f"translation as the diff shows, then run invoke i18n.stamp --lang {lang} --doc {src.doc_id}.",
+                         stamps.diff(confirmed.source, text), draft_ok=True)
 
     # -- agendas -------------------------------------------------------------------------------
     def agenda(self, lang: str, content: ContentFile) -> None:

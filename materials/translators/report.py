@@ -9,6 +9,21 @@ from rich.console import Console
 from rich.markup import escape
 
 from materials.rules.checks import Report
+from materials.sources import stamps
+
+
+STYLES = {"del": "red strike", "add": "green"}
+
+
+def print_diff_line(console: Console, line: str) -> None:
+    """A word-diff line, never wrapped: in a terminal the removed words red and struck through
+    and the added green; piped, the [-…-] and {+…+} markers stay, so it reads without colour."""
+    if console.is_terminal:
+        text = "".join(f"[{STYLES[kind]}]{escape(t)}[/{STYLES[kind]}]" if kind in STYLES else escape(t)
+                       for kind, t in stamps.diff_parts(line))
+    else:
+        text = escape(line)
+    console.print("      " + text, soft_wrap=True)
 
 
 def print_report(report: Report, format: str = "text", console: Console | None = None) -> None:
@@ -26,8 +41,7 @@ def print_report(report: Report, format: str = "text", console: Console | None =
             console.print(f"  [{colour}]{f.severity}[/{colour}] [cyan]{f.code}[/cyan] {escape(where)}: {escape(f.message)}")
             if f.diff:
                 for line in f.diff.split("\n"):
-                    style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
-                    console.print(f"      [{style}]{escape(line)}[/{style}]")
+                    print_diff_line(console, line)
     counts = ", ".join(f"{n} {code}" for code, n in sorted(report.counts().items())) or "no findings"
     verdict = "[red]errors found[/red]" if report.errors else "[green]all consistent[/green]"
     console.print(f"check ({', '.join(report.langs)}): {verdict}: {counts} ({report.seconds:.2f} s)")

@@ -86,19 +86,20 @@ class LangStatus:
 
 # -- counting ----------------------------------------------------------------------------------
 
-def doc_status(stamped: dict[str, str], lang: str, src: ContentFile, tr: ContentFile | None, problem: str = "") -> DocStatus:
+def doc_status(stamped: dict[str, stamps.Confirmed], lang: str, src: ContentFile, tr: ContentFile | None,
+               problem: str = "") -> DocStatus:
     """Each source section (in source order) as current, outdated or missing, as `check` sees it."""
     translated = stamps.source_texts(tr) if tr else {}
     sections = []
     for sid, text in stamps.source_texts(src).items():
         if sid not in translated:
             sections.append(SectionStatus(sid, MISSING, text, ""))
-        elif stamped.get(sid) == text:
+        elif stamps.is_current(stamped.get(sid), text):
             sections.append(SectionStatus(sid, CURRENT, text, translated[sid]))
         else:
             diff = ""
             if sid in stamped:  # a section never confirmed has no earlier source to compare with
-                diff = stamps.diff(stamped[sid], text)
+                diff = stamps.diff(stamped[sid].source, text)
             sections.append(SectionStatus(sid, OUTDATED, text, translated[sid], diff))
     return DocStatus(lang, src.doc_id, tuple(sections), problem)
 
@@ -179,14 +180,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 
-def _difflines(diff: str) -> list[tuple[str, str]]:
-    """Each diff line with its kind, for colour: added, removed, hunk header or context."""
-    def kind(line: str) -> str:
-        if line.startswith(("+++", "---")):
-            return "file"
-        return {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "ctx")
-
-    return [(kind(line), line) for line in diff.split("\n")]
+def _difflines(diff: str) -> list[list[tuple[str, str]]]:
+    """Each line of a word diff as (kind, text) pieces: "del", "add" or "same"."""
+    return [stamps.diff_parts(line) for line in diff.split("\n")]
 
 
 def write_html(statuses: list[LangStatus], out_dir: Path, project) -> Path:

@@ -11,8 +11,13 @@ from materials.sources import stamps
 from materials.sources.loader import load
 
 
-def stamp_translation(root: Path, lang: str, doc: str | None = None) -> list[tuple[str, int]]:
-    """Record the current source of each section as confirmed for `lang`; returns (doc, sections)."""
+def stamp_translation(root: Path, lang: str, doc: str | None = None, all: bool = False,
+                      unchanged: tuple[str, ...] = ()) -> list[stamps.Decision]:
+    """Confirm `lang`'s translation of `doc` (or of every document, `all`), section by section:
+    a section is confirmed when its translation changed since its source changed (or it was never
+    confirmed); one whose source changed and whose translation did not is refused, unless it is
+    named in `unchanged` (the source's change needs none here). Refused sections stop the whole
+    command before any stamp is written."""
     sources = load(root)
     project = sources.project
     if lang == "all":
@@ -20,6 +25,10 @@ def stamp_translation(root: Path, lang: str, doc: str | None = None) -> list[tup
     project.select_languages(lang)
     if lang == project.source_language:
         raise ProjectError(f"{lang} is the source language; only translations are stamped")
+    if bool(doc) == bool(all):
+        raise ProjectError(f"give --doc ID to confirm one document, or --all to confirm every document of {lang}")
+    if unchanged and not doc:
+        raise ProjectError("--unchanged names sections of one document: give --doc ID as well")
     # Every file is read (every problem reported) before any stamp is written: all or nothing.
     doc_ids = project.select_documents(doc)
     problems = [u.problem for u in sources.unreadable
@@ -28,8 +37,25 @@ def stamp_translation(root: Path, lang: str, doc: str | None = None) -> list[tup
                  for d in doc_ids if (lang, d) in sources.absent]
     if problems:
         raise ProjectError(problems)
-    pairs = [(d, sources.content(project.source_language, d), sources.content(lang, d)) for d in doc_ids]
-    return [(doc_id, stamps.stamp(project.root, lang, src, tr)) for doc_id, src, tr in pairs]
+    decisions = []
+    for d in doc_ids:
+        src, tr = sources.content(project.source_language, d), sources.content(lang, d)
+        decision = stamps.decide(src, tr, sources.stamps.get((lang, d), {}), set(unchanged))
+        not_outdated = [sid for sid in unchanged if sid not in decision.unchanged]
+        problems += [Problem(tr.name, f"--unchanged {sid}: the section '{sid}' is not outdated (or not in this "
+                                      "document); --unchanged is for a source change that needs no change here")
+                     for sid in not_outdated]
+        problems += [Problem(tr.name, f"section '{sid}' changed in the source since it was confirmed, and its translation "
+                                      f"did not; update the translation (invoke check --lang {lang} shows the change), or "
+                                      f"if the change needs none here, confirm it with --unchanged {sid}",
+                             tr.section(sid).line if tr.section(sid) else 1)
+                     for sid in decision.refused]
+        decisions.append((src, decision))
+    if problems:
+        raise ProjectError(problems)
+    for src, decision in decisions:
+        stamps.write(project.root, lang, src, decision.sections)
+    return [decision for _, decision in decisions]
 
 
 def new_language(root: Path, lang: str) -> list[str]:
