@@ -29,11 +29,18 @@ from materials.sources.images import IMAGE
 from materials.sources.glossary import Glossary, contains_term, tokens
 from materials.sources.project import Project
 
-# The codes (every finding of these codes is an error: it stops a build and a pack)
+# The codes. A finding is an error (it stops a build and a pack) unless its code is a warning.
 CODES = (
     "content", "missing-document", "extra-document", "missing-section", "extra-section", "structure",
     "placeholder", "number", "link", "image", "untranslated", "outdated", "glossary", "catalog", "agenda",
+    "catalog-placeholder", "catalog-brackets", "catalog-unchanged",
+    "catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals", "catalog-glossary",
 )
+WARNINGS = {"catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals", "catalog-glossary"}
+# In a catalog string: %(name)s, %s, {name}; the words; the ends a sentence or label may have.
+CATALOG_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
+WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+END_PUNCTUATION = ".!?:;…"
 EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 NUMBER = re.compile(r"(?<![\w.,:])\d+(?:[.,:]\d+)*(?![\w])")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)[^)]*\)|<((?:https?|mailto):[^>]+)>")
@@ -139,7 +146,8 @@ class Checker:
         self.findings: list[Finding] = []
 
     def add(self, code, lang, doc, file, line, message, diff="", draft_ok=False):
-        self.findings.append(Finding(code, lang, doc, file, line, message, diff, draft_ok=draft_ok))
+        severity = "warning" if code in WARNINGS else "error"
+        self.findings.append(Finding(code, lang, doc, file, line, message, diff, severity, draft_ok=draft_ok))
 
     # -- documents -------------------------------------------------------------------------
     def documents(self, sources: Sources, lang: str) -> dict[str, ContentFile]:
@@ -314,10 +322,55 @@ class Checker:
                 python_format(catalog, m)
             except TranslationError as exc:
                 self.add("catalog", lang, "", name, line, f"Message \"{mid}\": {exc}; keep the source's placeholders.")
+            ids = m.id if isinstance(m.id, tuple) else (m.id,)
+            for n, text in enumerate(strings):
+                if text:
+                    self.catalog_string(lang, name, line, ids[min(n, len(ids) - 1)], text)
         if template is not None:
             for mid in [m.id for m in template if m.id and m.id not in catalog]:
                 self.add("catalog", lang, "", name, None, f"Message \"{mid}\" of messages.pot is missing; run invoke i18n.update.",
                          draft_ok=True)
+
+
+    def catalog_string(self, lang: str, name: str, line: int | None, source: str, text: str) -> None:
+        """One translated catalog string against its source: what pofilter's checks look at
+        that applies to us, without its false alarms on words that are the same in both
+        languages ("Agenda", "PDF")."""
+        mid = source if len(source) <= 50 else source[:47] + "..."
+
+        def add(code: str, message: str) -> None:
+            self.add(code, lang, "", name, line, f"Message \"{mid}\": {message}")
+
+        a, b = Counter(CATALOG_PLACEHOLDER.findall(source)), Counter(CATALOG_PLACEHOLDER.findall(text))
+        if a != b:
+            add("catalog-placeholder", f"placeholders differ ({multiset_difference(a, b)}); keep exactly the source's.")
+        for opening, closing in ("()", "[]"):
+            if text.count(opening) != text.count(closing) or text.count(opening) != source.count(opening):
+                add("catalog-brackets", f"its {opening}{closing} brackets do not pair as in the source; close each one.")
+        words = WORDS.findall(source)
+        if text == source and len(words) >= 2:
+            add("catalog-unchanged", "the translation is the English text; translate it.")
+        if ("  " in text and "  " not in source) or (text != text.strip() and source == source.strip()):
+            add("catalog-spacing", "it has a double space or white space at an end that the source has not; remove it.")
+        ends = (source.rstrip()[-1:] if source.rstrip()[-1:] in END_PUNCTUATION else "",
+                text.rstrip()[-1:] if text.rstrip()[-1:] in END_PUNCTUATION else "")
+        if ends[0] != ends[1] and {ends[0], ends[1]} != {".", "…"}:
+            add("catalog-punctuation", f"it ends with \"{ends[1] or 'no punctuation'}\" where the source ends with "
+                                       f"\"{ends[0] or 'none'}\"; end it as the source does.")
+        repeated = re.search(r"\b(\w+)\s+\1\b", text, re.I)
+        if repeated and not re.search(rf"\b{re.escape(repeated.group(1))}\s+{re.escape(repeated.group(1))}\b", source, re.I):
+            add("catalog-repeated-word", f"\"{repeated.group(1)}\" is repeated; write it once.")
+        first_a, first_b = next((c for c in source if c.isalpha()), ""), next((c for c in text if c.isalpha()), "")
+        acronym = bool(words) and len(words[0]) > 1 and words[0].isupper()  # "PDF": Dutch writes "pdf"
+        if first_a and first_b and first_a.isupper() != first_b.isupper() and not acronym:
+            add("catalog-capitals", "it starts with a " + ("small" if first_a.isupper() else "capital")
+                + " letter where the source starts with a " + ("capital" if first_a.isupper() else "small") + " one.")
+        src_tokens, tr_tokens = tokens(source), tokens(text)
+        for term in self.glossary.terms:
+            source_term, target = term.words.get(self.source), term.words.get(lang)
+            if source_term and target and contains_term(src_tokens, source_term, self.source) \
+                    and not contains_term(tr_tokens, target, lang):
+                add("catalog-glossary", f"it has the term \"{source_term}\"; use \"{target}\" (in any inflected form).")
 
 
 def run(sources: Sources, langs: list[str]) -> Report:
