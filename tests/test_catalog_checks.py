@@ -116,3 +116,35 @@ def test_our_clean_catalogs_raise_no_false_alarm_where_pofilter_raises_some(root
     assert ours(check(root, lang), lang) == {}
     if lang == "nl":  # "Agenda", "PDF" → "pdf" and the like: correct Dutch that pofilter questions
         assert len(theirs) >= 3, theirs
+
+
+def test_an_accepted_finding_is_set_aside_until_its_text_changes(tree):
+    path = tree / PO.format(lang="nl")
+    with open(path, "rb") as fh:
+        catalog = read_po(fh, locale="nl_NL")
+    catalog["Your own notes"].string = "Eigen eigen aantekeningen"
+    with open(path, "wb") as fh:
+        write_po(fh, catalog, width=0)
+    [finding] = check(tree, "nl").findings
+    accepted = tree / "locale" / "accepted.yaml"
+    accepted.write_text("accepted:\n"
+                        f"  - fingerprint: {finding.fingerprint}\n"
+                        "    code: catalog-repeated-word\n    lang: nl\n"
+                        "    reason: the repetition is meant here\n", encoding="utf-8")
+    report = check(tree, "nl")
+    assert report.findings == [] and [(f.code, r) for f, r in report.accepted] == [
+        ("catalog-repeated-word", "the repetition is meant here")]
+    # The text changes: the acceptance no longer holds, and check says to remove it.
+    catalog["Your own notes"].string = "Eigen eigen notities"
+    with open(path, "wb") as fh:
+        write_po(fh, catalog, width=0)
+    report = check(tree, "nl")
+    assert sorted(f.code for f in report.findings) == ["accepted", "catalog-repeated-word"] and report.accepted == []
+    assert [f.line for f in report.findings if f.code == "accepted"] == [2]
+
+
+def test_a_malformed_acceptance_file_is_an_error_naming_its_line(tree):
+    (tree / "locale" / "accepted.yaml").write_text("accepted:\n  - fingerprint: nope\n    code: x\n    lang: nl\n"
+                                                  "    reason: because\n", encoding="utf-8")
+    [f] = check(tree, "nl").errors
+    assert f.file == "locale/accepted.yaml" and f.line == 2 and "fingerprint" in f.message

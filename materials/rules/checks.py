@@ -11,6 +11,7 @@ build shows the English in its place); a malformed source stops even a draft.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections import Counter
@@ -35,8 +36,9 @@ CODES = (
     "placeholder", "number", "link", "image", "untranslated", "outdated", "glossary", "catalog", "agenda",
     "catalog-placeholder", "catalog-brackets", "catalog-unchanged",
     "catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals", "catalog-glossary",
+    "accepted", "accepted-file",
 )
-WARNINGS = {"catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals", "catalog-glossary"}
+WARNINGS = {"accepted", "catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals", "catalog-glossary"}
 # In a catalog string: %(name)s, %s, {name}; the words; the ends a sentence or label may have.
 CATALOG_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -58,6 +60,20 @@ class Finding:
     diff: str = ""
     severity: str = "error"
     draft_ok: bool = False  # an unfinished translation: a draft build or pack may go on
+    section: str = ""  # the section (or catalog message) it is about
+    subject: str = ""  # the text it is about: an acceptance holds while this is unchanged
+
+    @property
+    def fingerprint(self) -> str:
+        """What an acceptance names: the finding and the text it was about."""
+        key = "\0".join((self.code, self.lang, self.doc, self.section, self.subject))
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+    @property
+    def acceptable(self) -> bool:
+        """A translator's judgement can settle it: an unfinished or questionable translation, not
+        a malformed source."""
+        return bool(self.subject) and self.code != "outdated" and (self.draft_ok or self.severity == "warning")
 
 
 @dataclass
@@ -65,6 +81,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     langs: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    accepted: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, the translator's reason)
 
     @property
     def errors(self) -> list[Finding]:
@@ -78,7 +95,8 @@ class Report:
             "languages": self.langs,
             "errors": len(self.errors),
             "counts": dict(sorted(self.counts().items())),
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [asdict(f) | {"fingerprint": f.fingerprint} for f in self.findings],
+            "accepted": [asdict(f) | {"fingerprint": f.fingerprint, "reason": reason} for f, reason in self.accepted],
         }
 
 
@@ -144,10 +162,11 @@ class Checker:
         self.glossary = glossary
         self.source = project.source_language
         self.findings: list[Finding] = []
+        self.about: tuple[str, str] = ("", "")  # (section, its text) while one is being compared
 
     def add(self, code, lang, doc, file, line, message, diff="", draft_ok=False):
         severity = "warning" if code in WARNINGS else "error"
-        self.findings.append(Finding(code, lang, doc, file, line, message, diff, severity, draft_ok=draft_ok))
+        self.findings.append(Finding(code, lang, doc, file, line, message, diff, severity, draft_ok, *self.about))
 
     # -- documents -------------------------------------------------------------------------
     def documents(self, sources: Sources, lang: str) -> dict[str, ContentFile]:
@@ -188,6 +207,13 @@ class Checker:
                 self.add("missing-section", lang, tr.doc_id, tr.name, 1, f"Front matter key '{key}' is missing; translate it.", draft_ok=True)
 
     def compare(self, lang: str, tr: ContentFile, s: Section, t: Section) -> None:
+        self.about = (s.id, t.text)
+        try:
+            self._compare(lang, tr, s, t)
+        finally:
+            self.about = ("", "")
+
+    def _compare(self, lang: str, tr: ContentFile, s: Section, t: Section) -> None:
         doc, file = tr.doc_id, tr.name
         a, b = structure_of(s), structure_of(t)
         if a != b:
@@ -282,7 +308,7 @@ class Checker:
     def catalogs(self, sources: Sources, langs: list[str]) -> None:
         root = self.project.root
         for u in sources.unreadable:
-            if u.code in ("catalog", "glossary") and (not u.lang or u.lang in langs):
+            if u.code in ("catalog", "glossary", "accepted-file") and (not u.lang or u.lang in langs):
                 self.add(u.code, u.lang, "", u.problem.file, u.problem.line, u.problem.message)
         template = sources.template
         if template is not None:
@@ -318,31 +344,36 @@ class Checker:
             if isinstance(m.id, tuple) and len(strings) != catalog.num_plurals:
                 self.add("catalog", lang, "", name, line,
                          f"Message \"{mid}\" has {len(strings)} plural forms; {lang} needs {catalog.num_plurals}.")
+            formats_ok = True
             try:
                 python_format(catalog, m)
             except TranslationError as exc:
                 self.add("catalog", lang, "", name, line, f"Message \"{mid}\": {exc}; keep the source's placeholders.")
+                formats_ok = False
             ids = m.id if isinstance(m.id, tuple) else (m.id,)
             for n, text in enumerate(strings):
                 if text:
-                    self.catalog_string(lang, name, line, ids[min(n, len(ids) - 1)], text)
+                    self.catalog_string(lang, name, line, ids[min(n, len(ids) - 1)], text, placeholders=formats_ok)
         if template is not None:
             for mid in [m.id for m in template if m.id and m.id not in catalog]:
                 self.add("catalog", lang, "", name, None, f"Message \"{mid}\" of messages.pot is missing; run invoke i18n.update.",
                          draft_ok=True)
 
 
-    def catalog_string(self, lang: str, name: str, line: int | None, source: str, text: str) -> None:
+    def catalog_string(self, lang: str, name: str, line: int | None, source: str, text: str,
+                       placeholders: bool = True) -> None:
         """One translated catalog string against its source: what pofilter's checks look at
         that applies to us, without its false alarms on words that are the same in both
         languages ("Agenda", "PDF")."""
         mid = source if len(source) <= 50 else source[:47] + "..."
 
         def add(code: str, message: str) -> None:
+            self.about = (source, text)
             self.add(code, lang, "", name, line, f"Message \"{mid}\": {message}")
+            self.about = ("", "")
 
         a, b = Counter(CATALOG_PLACEHOLDER.findall(source)), Counter(CATALOG_PLACEHOLDER.findall(text))
-        if a != b:
+        if a != b and placeholders:  # (not when Babel's format check has said it already)
             add("catalog-placeholder", f"placeholders differ ({multiset_difference(a, b)}); keep exactly the source's.")
         for opening, closing in ("()", "[]"):
             if text.count(opening) != text.count(closing) or text.count(opening) != source.count(opening):
@@ -395,10 +426,34 @@ def run(sources: Sources, langs: list[str]) -> Report:
             checker.sections(l, src, tr)
             checker.outdated(l, src, tr, sources.stamps.get((l, doc_id), {}))
     checker.catalogs(sources, langs)
-    report = Report(checker.findings, langs)
+    report = accept(Report(checker.findings, langs), sources, langs)
     order = {c: i for i, c in enumerate(CODES)}
     report.findings.sort(key=lambda f: (f.lang, f.doc, f.file, f.line or 0, order.get(f.code, 99)))
     report.seconds = time.perf_counter() - started
+    return report
+
+
+def accept(report: Report, sources: Sources, langs: list[str]) -> Report:
+    """Set aside the findings translators accepted (locale/accepted.yaml); an acceptance that
+    matches no finding any more (its text changed, or it was fixed) is a warning to remove it."""
+    from materials.sources.acceptances import FILE
+
+    by_print = {a.fingerprint: a for a in sources.accepted}
+    kept, used = [], set()
+    for f in report.findings:
+        a = by_print.get(f.fingerprint)
+        if a is not None and f.acceptable:
+            report.accepted.append((f, a.reason))
+            used.add(a.fingerprint)
+        else:
+            kept.append(f)
+    for a in sources.accepted:
+        if a.fingerprint not in used and a.lang in langs:
+            kept.append(Finding("accepted", a.lang, "", FILE, a.line,
+                                f"The acceptance {a.fingerprint} ({a.code}) matches no finding now: the text it was "
+                                "about changed or the finding was fixed; remove it, or accept the new finding.",
+                                severity="warning"))
+    report.findings = kept
     return report
 
 

@@ -18,6 +18,7 @@ from babel.messages.catalog import Catalog
 from materials.errors import Problem, ProjectError, relative
 from materials.sources import catalogs, stamps
 from materials.sources.content import ContentFile, read_content
+from materials.sources.acceptances import Acceptance, load_acceptances
 from materials.sources.glossary import Glossary, load_glossary
 from materials.sources.municipality import MunicipalityFile, list_slugs, load_municipality
 from materials.sources.project import Project, load_project
@@ -27,7 +28,7 @@ from materials.sources.project import Project, load_project
 class Unreadable:
     """A source that could not be read: what kind, for which language and document, and why."""
 
-    code: str  # content, catalog, glossary, municipality
+    code: str  # content, catalog, glossary, accepted-file, municipality
     lang: str
     doc: str
     problem: Problem
@@ -45,6 +46,7 @@ class Sources:
     template: Catalog | None = None  # locale/messages.pot
     catalogs: dict[str, Catalog] = field(default_factory=dict)  # every translation's messages.po
     glossary: Glossary = field(default_factory=lambda: Glossary((), ()))
+    accepted: list[Acceptance] = field(default_factory=list)  # findings translators accepted
     stamps: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     municipalities: dict[str, MunicipalityFile] = field(default_factory=dict)
     unreadable: list[Unreadable] = field(default_factory=list)
@@ -101,6 +103,10 @@ def load(root: Path, municipalities: list[str] | None = None, project: Project |
         s.glossary = load_glossary(root)
     except ProjectError as exc:
         s.unreadable += [Unreadable("glossary", "", "", p) for p in exc.problems]
+    try:
+        s.accepted = load_acceptances(root)
+    except ProjectError as exc:
+        s.unreadable += [Unreadable("accepted-file", "", "", p) for p in exc.problems]
     if municipalities:
         problems = []
         for slug in municipalities:

@@ -38,10 +38,17 @@ def print_report(report: Report, format: str = "text", console: Console | None =
         for f in group:
             where = f"{f.file}:{f.line}" if f.line else f.file
             colour = "red" if f.severity == "error" else "yellow"
-            console.print(f"  [{colour}]{f.severity}[/{colour}] [cyan]{f.code}[/cyan] {escape(where)}: {escape(f.message)}")
+            console.print(f"  [{colour}]{f.severity}[/{colour}] [cyan]{f.code}[/cyan] {escape(where)}: {escape(f.message)}"
+                          + (f" [dim](fingerprint {f.fingerprint})[/dim]" if f.acceptable and f.code != "accepted" else ""))
             if f.diff:
                 for line in f.diff.split("\n"):
                     print_diff_line(console, line)
     counts = ", ".join(f"{n} {code}" for code, n in sorted(report.counts().items())) or "no findings"
+    if report.accepted:
+        console.print(f"[bold]accepted[/bold] ({len(report.accepted)}, in locale/accepted.yaml)")
+        for f, reason in report.accepted:
+            where = f"{f.file}:{f.line}" if f.line else f.file
+            console.print(f"  [dim]{f.code} {escape(where)} ({f.fingerprint}):[/dim] {escape(reason)}")
+        counts += f"; {len(report.accepted)} accepted"
     verdict = "[red]errors found[/red]" if report.errors else "[green]all consistent[/green]"
     console.print(f"check ({', '.join(report.langs)}): {verdict}: {counts} ({report.seconds:.2f} s)")
