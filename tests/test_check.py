@@ -278,3 +278,24 @@ def test_removing_or_altering_any_section_is_always_reported(clean, data):
     checker.findings = []
     checker.sections(lang, src, damaged)
     assert checker.findings, f"{how} of section {tr.sections[index].id} in {lang}/{doc} went unreported"
+
+
+@pytest.mark.parametrize("source, translation, lang, expected", [
+    ("Step 1", "Ensimmäinen vaihe", "fi", ""),  # a number as a word
+    ("in 3 steps", "kolmessa vaiheessa", "fi", ""),  # ... in an inflected form
+    ("Session 2", "Sessie twee", "nl", ""),
+    ("about 10,000 residents", "noin 10\u00a0000 asukasta", "fi", ""),  # each language's thousands
+    ("about 10,000 residents", "zo'n 10.000 inwoners", "nl", ""),
+    ("1.5 days", "1,5 päivää", "fi", ""),
+    ("(the 1st part)", "(1. osa)", "fi", ""),  # ordinals as each language writes them
+    ("the 2nd meeting", "de 2e bijeenkomst", "nl", ""),
+    ("from 9.00 to 16:30", "klo 9:00–16.30", "fi", ""),
+    ("16 participants", "15 osallistujaa", "fi", "missing: 16; extra: 15"),  # still caught
+    ("Step 1", "Toinen vaihe", "fi", "missing: 1; extra: none"),
+    ("10,000 residents", "10 asukasta", "fi", "missing: 10000; extra: 10"),
+])
+def test_numbers_compare_as_numbers_in_each_languages_notation(source, translation, lang, expected):
+    from materials.rules.checks import number_difference
+
+    locale = {"fi": "fi_FI", "nl": "nl_NL"}[lang]
+    assert number_difference(source, "en", "en_GB", translation, lang, locale) == expected

@@ -11,6 +11,7 @@ build shows the English in its place); a malformed source stops even a draft.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
@@ -44,7 +45,9 @@ CATALOG_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 END_PUNCTUATION = ".!?:;…"
 EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
-NUMBER = re.compile(r"(?<![\w.,:])\d+(?:[.,:]\d+)*(?![\w])")
+# A number as written: 10,000 / 10 000 (with a no-break space) / 10.000, 1.5 / 1,5, and the
+# ordinals 1st, 1e, 1ste (the Finnish and Dutch "1." is the number and a full stop).
+NUMBER = re.compile(r"(?<![\w.,:])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|\d+(?:[.,:]\d+)*)(?:st|nd|rd|th|ste|de|e)?(?![\w])")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)[^)]*\)|<((?:https?|mailto):[^>]+)>")
 CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 
@@ -128,10 +131,62 @@ def expressions(text: str) -> Counter:
     return Counter(re.sub(r"\s+", "", e) for e in EXPRESSION.findall(text))
 
 
-def numbers(text: str) -> Counter:
-    """Numbers after locale normalisation: 1,5 = 1.5 and 9.00 = 9:00."""
+def numbers(text: str, locale: str = "en") -> Counter:
+    """The numbers a text says, each read in its language's own notation (Babel): "10,000" in
+    English, "10 000" in Finnish and "10.000" in Dutch are all 10000; 9.00 and 9:00 are one time."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
     text = EXPRESSION.sub(" ", text)
-    return Counter(re.sub(r"[,:]", ".", n) for n in NUMBER.findall(text))
+    out: Counter = Counter()
+    for n in NUMBER.findall(text):
+        if CLOCK.fullmatch(n):
+            out[n.replace(".", ":")] += 1
+            continue
+        try:
+            out[f"{parse_decimal(n.replace(chr(0x202f), chr(0xa0)), locale=locale).normalize():f}"] += 1
+        except (NumberFormatError, ValueError):
+            out[re.sub(r"[,:]", ".", n)] += 1
+    return out
+
+
+SPELLED = 20  # numbers up to this may be written as words ("Step 1": "Ensimmäinen vaihe")
+
+
+@functools.lru_cache(maxsize=None)
+def number_words(n: int, lang: str) -> tuple[str, ...]:
+    """How `lang` writes a small number in words, cardinal and ordinal (num2words)."""
+    from num2words import num2words
+
+    try:
+        return tuple({num2words(n, lang=lang).lower(), num2words(n, lang=lang, to="ordinal").lower()})
+    except (NotImplementedError, OverflowError):
+        return ()
+
+
+def spelled(n: str, words: list[str], lang: str) -> bool:
+    """The number `n` (as numbers() gives it) is written as a word among `words`, in any
+    inflected form (Finnish "ensimmäisessä" for "ensimmäinen")."""
+    if not n.isdigit() or int(n) > SPELLED:
+        return False
+    for word in number_words(int(n), lang):
+        stem = word[: max(4, len(word) - 3)] if len(word) >= 5 else word
+        if any(w == word or (len(word) >= 5 and w.startswith(stem)) for w in words):
+            return True
+    return False
+
+
+def number_difference(src_text: str, src_lang: str, src_locale: str, tr_text: str, lang: str, locale: str) -> str:
+    """'missing: …; extra: …' for the numbers a translation says differently from its source,
+    a number written as a word on either side counting as the number."""
+    a, b = numbers(src_text, src_locale), numbers(tr_text, locale)
+    src_words, tr_words = tokens(src_text), tokens(tr_text)
+    for n in list((a - b).elements()):
+        if spelled(n, tr_words, lang):
+            a[n] -= 1
+    for n in list((b - a).elements()):
+        if spelled(n, src_words, src_lang):
+            b[n] -= 1
+    return multiset_difference(+a, +b)
 
 
 def multiset_difference(source: Counter, translation: Counter) -> str:
@@ -223,7 +278,9 @@ class Checker:
         if diff := multiset_difference(expressions(src_text), expressions(tr_text)):
             self.add("placeholder", lang, doc, file, t.line,
                      f"Section '{s.id}' uses different template values ({diff}); use exactly the source's.", draft_ok=True)
-        if diff := multiset_difference(numbers(src_text), numbers(tr_text)):
+        languages = self.project.languages
+        if diff := number_difference(src_text, self.source, languages[self.source].locale,
+                                     tr_text, lang, languages[lang].locale):
             self.add("number", lang, doc, file, t.line,
                      f"Section '{s.id}' has different numbers ({diff}); keep the source's numbers.", draft_ok=True)
         la, lb = Counter(x or y for x, y in LINK.findall(src_text)), Counter(x or y for x, y in LINK.findall(tr_text))
