@@ -299,3 +299,25 @@ def test_numbers_compare_as_numbers_in_each_languages_notation(source, translati
 
     locale = {"fi": "fi_FI", "nl": "nl_NL"}[lang]
     assert number_difference(source, "en", "en_GB", translation, lang, locale) == expected
+
+
+def test_a_glossary_term_is_not_another_word_that_starts_like_it(tree):
+    """English "polarised" is not the term "polarisation": its translation need not say
+    "polarisaatio"; Dutch "brug" (bridge) is not "bruggenbouwer" (bridge builder)."""
+    from materials.sources.glossary import tokens, word_key
+
+    assert not contains_term(tokens("polarised groups"), "polarisation", "en")
+    assert contains_term(tokens("the polarisation's causes"), "polarisation", "en")
+    assert contains_term(tokens("two bridge builders"), "bridge builder", "en")
+    assert word_key("bruggenbouwer", "nl") == "bruggenbo"
+    assert not contains_term(tokens("een brug tussen groepen"), "bruggenbouwer", "nl")
+    assert contains_term(tokens("de bruggenbouwers in de wijk"), "bruggenbouwer", "nl")
+    assert contains_term(tokens("Yleisen järjestyksen ja turvallisuuden"), "yleinen järjestys ja turvallisuus", "fi")
+    en = c(tree) / "en" / "programme.md"
+    edit(en, "when conflicts or polarisation in the city demand attention",
+         "when conflicts or polarised groups in the city demand attention")
+    fi = c(tree) / "fi" / "programme.md"
+    edit(fi, "kun konfliktit tai polarisaatio kaupungissa vaativat huomiota",
+         "kun konfliktit tai polarisoituneet ryhmät kaupungissa vaativat huomiota")
+    stamp_translation(tree, "fi", "programme")
+    assert [f for f in check(tree, "fi").findings if f.code == "glossary"] == []

@@ -78,13 +78,29 @@ def _stemmer(lang: str):
 
 @lru_cache(maxsize=4096)
 def word_key(word: str, lang: str) -> str:
-    """The part of a word every inflected (or compounded) form starts with."""
+    """The part of a word every inflected (or compounded) form starts with: its stem; in Dutch,
+    whose compounds the stemmer cuts short, never under 70% of the word ("bruggenbouwer" is not
+    just "brug", which every bridge would match; Finnish stems change at the end, yleinen ->
+    yleisen, so they keep the stemmer's length). English is matched as written (see `forms`)."""
     word = word.lower()
+    if lang == "en":
+        return word
     stemmer = _stemmer(lang)
     stem = stemmer.stemWord(word) if stemmer else word
     common = os.path.commonprefix([word, stem])
     # Finnish consonant gradation (syntipukki -> syntipukin) changes the stem's last letter.
-    return common[: max(4, len(common) - 1)] if len(common) > 4 else common
+    key = common[: max(4, len(common) - 1)] if len(common) > 4 else common
+    floor = min(len(word), max(4, round(len(word) * STEM_FLOOR.get(lang, 0))))
+    return word[: max(len(key), floor)]
+
+
+STEM_FLOOR = {"nl": 0.7}
+
+
+def forms(word: str) -> set[str]:
+    """An English noun's forms: it, its plural and its possessive ("polarised" is another word)."""
+    plural = word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+    return {word, plural, word + "'s", word + "’s", plural + "'", plural + "’"}
 
 
 def tokens(text: str) -> list[str]:
@@ -95,6 +111,10 @@ def contains_term(text_tokens: list[str], term: str, lang: str) -> bool:
     """True when the words of `term` occur in the text, in a row, each in some inflected form."""
     keys = [word_key(w, lang) for w in WORD.findall(term)]
     n = len(keys)
+    if lang == "en":
+        allowed = [forms(k) for k in keys]
+        return bool(keys) and any(all(text_tokens[i + j] in allowed[j] for j in range(n))
+                                  for i in range(len(text_tokens) - n + 1))
     return bool(keys) and any(
         all(text_tokens[i + j].startswith(k) for j, k in enumerate(keys))
         for i in range(len(text_tokens) - n + 1)
