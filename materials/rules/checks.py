@@ -37,9 +37,9 @@ CODES = (
     "placeholder", "number", "link", "image", "untranslated", "outdated", "glossary", "catalog", "agenda",
     "catalog-placeholder", "catalog-brackets", "catalog-unchanged",
     "catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals", "catalog-glossary",
-    "accepted", "accepted-file",
+    "accepted", "accepted-file", "section-order", "emphasis",
 )
-WARNINGS = {"accepted", "catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals", "catalog-glossary"}
+WARNINGS = {"accepted", "emphasis", "catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals", "catalog-glossary"}
 # In a catalog string: %(name)s, %s, {name}; the words; the ends a sentence or label may have.
 CATALOG_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -125,6 +125,18 @@ def structure_of(section: Section) -> Counter:
         elif s == "???":
             shape["notes markers"] += 1
     return shape
+
+
+def emphasis(text: str) -> Counter:
+    """Bold and italic spans, as the reader sees them (rendered Markdown)."""
+    from materials.sources.stamps import normalised
+
+    html = normalised(text)
+    return Counter({"bold": html.count("<strong>"), "italic": html.count("<em>")})
+
+
+def describe_emphasis(c: Counter) -> str:
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(c.items()) if n) or "no emphasis"
 
 
 def expressions(text: str) -> Counter:
@@ -252,6 +264,14 @@ class Checker:
             if s.id not in src_ids:
                 self.add("extra-section", lang, tr.doc_id, tr.name, s.line,
                          f"Section '{s.id}' is not in the source; remove it or fix its id.", draft_ok=True)
+        shared = [sid for sid in tr_ids if sid in src_ids]
+        expected = [sid for sid in src_ids if sid in shared]
+        if shared != expected:
+            first = next(i for i, (a, b) in enumerate(zip(shared, expected)) if a != b)
+            moved = tr.section(shared[first])
+            self.add("section-order", lang, tr.doc_id, tr.name, moved.line,
+                     f"Section '{moved.id}' comes before '{expected[first]}' here, after it in the source; "
+                     "keep the source's order.", draft_ok=True)
         for s in src.sections:
             t = tr.section(s.id)
             if t is not None:
@@ -275,6 +295,11 @@ class Checker:
             diffs = ", ".join(f"{k}: {a[k]} in the source, {b[k]} here" for k in sorted(set(a) | set(b)) if a[k] != b[k])
             self.add("structure", lang, doc, file, t.line, f"Section '{s.id}' has a different structure ({diffs}); match the source.", draft_ok=True)
         src_text, tr_text = s.text, t.text
+        ea, eb = emphasis(src_text), emphasis(tr_text)
+        if ea != eb:
+            self.add("emphasis", lang, doc, file, t.line,
+                     f"Section '{s.id}' has {describe_emphasis(eb)} where the source has {describe_emphasis(ea)}; "
+                     "keep the source's emphasis.", draft_ok=True)
         if diff := multiset_difference(expressions(src_text), expressions(tr_text)):
             self.add("placeholder", lang, doc, file, t.line,
                      f"Section '{s.id}' uses different template values ({diff}); use exactly the source's.", draft_ok=True)
