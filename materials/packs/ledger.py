@@ -56,11 +56,18 @@ Stamp = Annotated[str, must(_is_utc_text, "a UTC time such as 2027-01-15T09:30:0
 Digest = Annotated[str, must(lambda v: len(v) == 64 and int(v, 16) >= 0, "a sha256 (64 hexadecimal digits)", before=True)]
 
 
+IsoDate = Annotated[str, must(dt.date.fromisoformat, "a date such as 2027-03-15", before=True)]
+Clock = Annotated[str, must(lambda v: dt.datetime.strptime(v, "%H:%M"), 'a clock time such as "09:30"', before=True)]
+
+
 class SessionSpec(Strict):
     occasion: Annotated[str, Field(min_length=1)]
     session: Annotated[str, Field(min_length=1)]
-    when: str
-    where: str
+    date: IsoDate
+    start: Clock
+    end: Clock
+    venue: str
+    address: str
     fingerprint: Digest
     sequence: Annotated[int, Field(ge=0)]
     stamp: Stamp
@@ -90,8 +97,11 @@ class Version:
 
     occasion: str
     session: str
-    when: str
-    where: str
+    date: str  # ISO
+    start: str  # HH:MM
+    end: str
+    venue: str
+    address: str
     fingerprint: str
     sequence: int
     stamp: dt.datetime
@@ -119,18 +129,19 @@ class Ledger:
         """The last accepted message of this key (nl/cover, nl/invitation/training-group-1, ...)."""
         return next((m for m in reversed(self.messages) if m["key"] == key), None)
 
-    def version(self, uid: str, occasion: str, session: str, when: str, where: str, now: dt.datetime | None) -> Version:
+    def version(self, uid: str, occasion: str, session: str, place: tuple[str, str, str, str, str],
+                now: dt.datetime | None) -> Version:
         """The version of a session as it is now: the ledger's while its date, times and venue
         are as sent; otherwise the next one, first sent at `now` (a session never sent: at the
         fixed time of stamp_time(); one changed but not yet sent: at the time of the version
         before it, until send gives it `now`)."""
-        fp = fingerprint(when, where)
+        fp = fingerprint(*place)
         old = self.sessions.get(uid)
         if old is not None and old.fingerprint == fp and not old.cancelled:
             return old
         if old is None:
-            return Version(occasion, session, when, where, fp, 0, now or stamp_time())
-        return Version(occasion, session, when, where, fp, old.sequence + 1, now or old.stamp)
+            return Version(occasion, session, *place, fp, 0, now or stamp_time())
+        return Version(occasion, session, *place, fp, old.sequence + 1, now or old.stamp)
 
     def cancelled(self, current: set[str], now: dt.datetime | None) -> dict[str, Version]:
         """The sessions sent before that are no longer in the municipality file: each as its
@@ -152,8 +163,8 @@ class Ledger:
     def dump(self) -> bytes:
         data = {
             "municipality": self.slug,
-            "sessions": {uid: {"occasion": v.occasion, "session": v.session, "when": v.when, "where": v.where,
-                               "fingerprint": v.fingerprint, "sequence": v.sequence, "stamp": utc_text(v.stamp),
+            "sessions": {uid: {"occasion": v.occasion, "session": v.session, "date": v.date, "start": v.start,
+                               "end": v.end, "venue": v.venue, "address": v.address, "fingerprint": v.fingerprint, "sequence": v.sequence, "stamp": utc_text(v.stamp),
                                **({"cancelled": True} if v.cancelled else {})}
                          for uid, v in sorted(self.sessions.items())},
             "messages": self.messages,
@@ -162,9 +173,9 @@ class Ledger:
         return (HEADER.format(slug=self.slug) + text).encode("utf-8")
 
 
-def fingerprint(when: str, where: str) -> str:
-    """What makes a new calendar version: the date and clock times, and the venue with its address."""
-    return hashlib.sha256(f"{when}\n{where}".encode("utf-8")).hexdigest()
+def fingerprint(date: str, start: str, end: str, venue: str, address: str) -> str:
+    """What makes a new calendar version: the date and clock times, the venue and its address."""
+    return hashlib.sha256("\n".join((date, start, end, venue, address)).encode("utf-8")).hexdigest()
 
 
 def read(root: Path, slug: str) -> Ledger:
@@ -184,8 +195,8 @@ def read(root: Path, slug: str) -> Ledger:
     if spec.municipality != slug:
         raise ProjectError(Problem(name, f"municipality: expected {slug} (the file's name), got {spec.municipality}",
                                    lines.get(("municipality",))))
-    ledger.sessions = {uid: Version(s.occasion, s.session, s.when, s.where, s.fingerprint, s.sequence,
-                                    parse_utc(s.stamp), s.cancelled) for uid, s in spec.sessions.items()}
+    ledger.sessions = {uid: Version(s.occasion, s.session, s.date, s.start, s.end, s.venue, s.address, s.fingerprint,
+                                    s.sequence, parse_utc(s.stamp), s.cancelled) for uid, s in spec.sessions.items()}
     ledger.messages = [m.model_dump(exclude_defaults=True) | {"to": list(m.to)} for m in spec.messages]
     return ledger
 

@@ -100,10 +100,10 @@ def occasions_of(project: Project, m: MunicipalityFile) -> list[Occasion]:
     return out
 
 
-def when_where(place: EventPlace, minutes: int) -> tuple[str, str]:
-    """A session's date and clock times, and its venue, as the ledger keeps them."""
+def held_as(place: EventPlace, minutes: int) -> tuple[str, str, str, str, str]:
+    """A session's date, clock times, venue and address as the ledger keeps them."""
     end = dt.datetime.combine(place.date, place.start) + dt.timedelta(minutes=minutes)
-    return f"{place.date} {place.start:%H:%M}-{end:%H:%M}", f"{place.venue}, {place.address}"
+    return place.date.isoformat(), f"{place.start:%H:%M}", f"{end:%H:%M}", place.venue, place.address
 
 
 def pack_locale(project: Project, lang: str, country: str) -> str:
@@ -237,7 +237,7 @@ class Packer:
         for occasion in occasions_of(self.project, m):
             for name, session_id, place, uid in occasion.sessions:
                 minutes = self.project.sessions[session_id].minutes
-                versions[uid] = ledger.version(uid, occasion.name, session_id, *when_where(place, minutes), self.now)
+                versions[uid] = ledger.version(uid, occasion.name, session_id, held_as(place, minutes), self.now)
                 events[uid] = self.event(m, lang, renderer, uid, session_id, place, versions[uid])
                 files[f"calendar/{name}.ics"] = calendar([events[uid]])
             if len(occasion.sessions) > 1:
