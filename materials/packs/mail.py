@@ -13,10 +13,12 @@ import datetime as dt
 import hashlib
 import html
 import json
+import secrets
 from dataclasses import dataclass, field
+from email.header import Header
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid
+from email.policy import EmailPolicy
+from email.utils import format_datetime, formataddr
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -347,6 +349,20 @@ def html_body(letter: Letter) -> str:
 
 # -- the message -----------------------------------------------------------------------------
 
+class MailPolicy(EmailPolicy):
+    """SMTP's policy (CRLF), with a subject that is not plain ASCII folded as encoded words by
+    email.header: the default folding puts a space before the fold as well as after it, so a
+    subject such as "9 maart 2027 – Gemeente" reads back with two spaces."""
+
+    def fold_binary(self, name, value):
+        if name.lower() == "subject" and not str(value).isascii():
+            folded = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
+            return f"{name}: {folded}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SMTP = MailPolicy(linesep="\r\n")
+
 def message(letter: Letter, sender: tuple[str, str], now: dt.datetime) -> EmailMessage:
     """The letter as an EmailMessage: text and HTML as alternatives, then its attachments.
     Boundaries come from its content, so the same letter gives the same parts."""
@@ -355,13 +371,14 @@ def message(letter: Letter, sender: tuple[str, str], now: dt.datetime) -> EmailM
     msg["To"] = letter.to
     msg["Subject"] = letter.subject
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = make_msgid(letter.kind, domain=sender[1].rpartition("@")[2])
-    msg["Content-Language"] = letter.lang
+    # Unique per message sent (a resend is a new message), short enough not to be folded.
+    msg["Message-ID"] = f"<{letter.kind}.{secrets.token_hex(8)}@{sender[1].rpartition('@')[2]}>"
     msg.set_content(text_body(letter), subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html_body(letter), subtype="html", charset="utf-8", cte="quoted-printable")
     for a in letter.attachments:
         msg.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=a.filename,
                            params=dict(a.params) or None)
+    msg["Content-Language"] = letter.lang  # last: set_content and add_attachment move Content-* headers
     digest = letter.content_hash()[:20]
     for n, part in enumerate(p for p in msg.walk() if p.is_multipart()):
         part.set_boundary(f"=_{digest}_{n}")

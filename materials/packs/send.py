@@ -9,6 +9,7 @@ each message it accepts. What the ledger has with the same content is not sent a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import smtplib
@@ -215,9 +216,11 @@ def send(root: Path, slug: str, lang: str | None = None, dry_run: bool = False, 
     config = settings(root, environ, dry_run)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     out = Path(out_dir) if out_dir else root / "build"
-    with LedgerLock(root, slug):
+    with LedgerLock(root, slug), contextlib.ExitStack() as stack:
         sources, work, ledgers = prepare(root, slug, False, lang, False, False, what="send")
         ledger = ledgers[slug]
+        # The server and the login are tried before the pack is made: a wrong setting is told at once.
+        smtp = None if dry_run else stack.enter_context(Connection(config))
         planned: list[Planned] = []
         with BuildLock(out), PdfRenderer(jobs) as pdfs:
             pdfs.start()
@@ -230,21 +233,21 @@ def send(root: Path, slug: str, lang: str | None = None, dry_run: bool = False, 
                 return SendResult(slug, planned, [], folder, time.perf_counter() - started, ledger.name)
         going = [p for p in planned if p.goes]
         sent: list[Planned] = []
-        if going:
-            m = sources.municipalities[slug]
-            with Connection(config, len(going)) as smtp:
-                smtp.fits(going)
-                for p in going:
-                    smtp.deliver(p, m, root, sent)
-                    ledger.record({
-                        "key": p.letter.key, "to": [p.msg["To"]], "subject": p.letter.subject,
-                        "message_id": p.msg["Message-ID"], "content": p.content, "sent": utc_text(now_utc()),
-                        **({"pack": p.letter.pack} if p.letter.pack else {}),
-                        **({"sessions": p.letter.sessions} if p.letter.sessions else {}),
-                    }, p.letter.versions)
-                    sent.append(p)
-                    if on_sent:
-                        on_sent(p)
+        m = sources.municipalities[slug]
+        smtp.total = len(going)
+        smtp.fits(going)  # every message checked against the server's SIZE before the first goes
+        for p in going:
+            smtp.deliver(p, m, root, sent)
+            # At once, before the next message: a crash from here on neither repeats nor skips it.
+            ledger.record({
+                "key": p.letter.key, "to": [str(p.msg["To"])], "subject": p.letter.subject,
+                "message_id": str(p.msg["Message-ID"]), "content": p.content, "sent": utc_text(now_utc()),
+                **({"pack": p.letter.pack} if p.letter.pack else {}),
+                **({"sessions": p.letter.sessions} if p.letter.sessions else {}),
+            }, p.letter.versions)
+            sent.append(p)
+            if on_sent:
+                on_sent(p)
     return SendResult(slug, planned, sent, None, time.perf_counter() - started, ledger.name)
 
 
@@ -257,8 +260,8 @@ class Connection:
     many messages went before it (and are in the ledger) and what to do. The password is never
     part of a message."""
 
-    def __init__(self, config: Settings, total: int):
-        self.config, self.total, self.smtp = config, total, None
+    def __init__(self, config: Settings):
+        self.config, self.total, self.smtp = config, 0, None
         self.where = f"{config.host}:{config.port}"
 
     def fail(self, what: str, sent: int = 0) -> ProjectError:
