@@ -350,13 +350,15 @@ def html_body(letter: Letter) -> str:
 # -- the message -----------------------------------------------------------------------------
 
 class MailPolicy(EmailPolicy):
-    """SMTP's policy (CRLF), with a subject that is not plain ASCII folded as encoded words by
-    email.header: the default folding puts a space before the fold as well as after it, so a
-    subject such as "9 maart 2027 – Gemeente" reads back with two spaces."""
+    """SMTP's policy (CRLF), with the subject folded by email.header (as encoded words unless it
+    is plain ASCII): the default folding puts a space before the fold as well as after it, so a
+    subject such as "9 maart 2027 – Gemeente" reads back with two spaces, and it may fold right
+    after "Subject:", so a long one reads back with a leading space."""
 
     def fold_binary(self, name, value):
-        if name.lower() == "subject" and not str(value).isascii():
-            folded = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
+        if name.lower() == "subject":
+            text = str(value)
+            folded = Header(text, "us-ascii" if text.isascii() else "utf-8", header_name=name).encode(linesep=self.linesep)
             return f"{name}: {folded}{self.linesep}".encode("ascii")
         return super().fold_binary(name, value)
 

@@ -331,6 +331,9 @@ class Connection:
             raise self.fail(f"{self.whose(to, m, root)}: the mail server refused the address {to} ({code} {reply(text)})",
                             len(sent))
         except smtplib.SMTPSenderRefused as exc:
+            if exc.smtp_code < 500:  # 421, 451: the server takes no more for now
+                raise self.fail(f"the mail server {self.where} stopped taking messages before {p.letter.key} "
+                                f"({exc.smtp_code} {reply(exc.smtp_error)})", len(sent))
             raise self.fail(f"MATERIALS_MAIL_FROM: the mail server refused the sender {self.config.sender.address} "
                             f"({exc.smtp_code} {reply(exc.smtp_error)})", len(sent))
         except smtplib.SMTPDataError as exc:
