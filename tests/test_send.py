@@ -546,3 +546,55 @@ def test_a_malformed_ledger_names_its_line(proj, server):
     assert r.returncode == 1 and lines[0] == "error: municipalities/sent/heidebeek.yaml:4: messages[0].to: expected at least one item, got []"
     assert "municipalities/sent/heidebeek.yaml:3: messages[0].content: missing; it is required" in lines
     assert server.handler.mails == 0 and "Traceback" not in r.stderr
+
+
+# -- the rules of calendar versions and time zones, in-process -------------------------------------
+
+def test_versions_follow_the_ledger(tmp_path):
+    from materials.packs.ics import stamp_time
+    from materials.packs.ledger import Ledger, read
+
+    ledger = Ledger(tmp_path, "x")
+    place = ("2027-04-06", "09:00", "16:00", "Wijkcentrum De Linde", "Lindelaan 24")
+    sent_at = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.timezone.utc)
+    # Never sent: SEQUENCE 0 at the fixed time (a pack alone), or at the send's time.
+    assert ledger.version("u", "training-group-1", "training-day", place, None).stamp == stamp_time()
+    v0 = ledger.version("u", "training-group-1", "training-day", place, sent_at)
+    assert (v0.sequence, v0.stamp) == (0, sent_at)
+    ledger.record({"key": "nl/cover", "to": ["a@b.example"], "subject": "s", "message_id": "<m@b.example>",
+                   "content": "0" * 64, "sent": "2026-12-01T10:00:00Z"}, {"u": v0})
+    ledger = read(tmp_path, "x")  # what was written reads back the same
+    assert ledger.sessions["u"] == v0
+    later = dt.datetime(2027, 1, 5, 8, 0, tzinfo=dt.timezone.utc)
+    assert ledger.version("u", "training-group-1", "training-day", place, later) == v0  # unchanged: as sent
+    moved = ("2027-04-13",) + place[1:]
+    v1 = ledger.version("u", "training-group-1", "training-day", moved, later)
+    assert (v1.sequence, v1.stamp) == (1, later)
+    # A pack made before the change is sent: the next SEQUENCE, and the time of the version before it.
+    assert (ledger.version("u", "training-group-1", "training-day", moved, None).sequence,
+            ledger.version("u", "training-group-1", "training-day", moved, None).stamp) == (1, sent_at)
+    gone = ledger.cancelled(set(), later)["u"]
+    assert (gone.sequence, gone.cancelled, gone.stamp) == (1, True, later)
+
+
+def test_the_time_zone_comes_from_the_zone_database_and_covers_the_events():
+    from zoneinfo import ZoneInfo
+
+    from materials.packs.ics import CalendarEvent, calendar
+
+    zone = ZoneInfo("Europe/Amsterdam")
+    events = [CalendarEvent(f"u{n}", dt.datetime(*d, 9, 0, tzinfo=zone), dt.datetime(*d, 16, 0, tzinfo=zone), "S", "L", "D", "nl")
+              for n, d in enumerate([(2027, 3, 9), (2027, 11, 9)])]
+    cal = Calendar.from_ical(calendar(events))
+    (tz,) = cal.walk("VTIMEZONE")
+    hours = lambda n: dt.timedelta(hours=n)  # noqa: E731
+    observances = [(c.name, c["DTSTART"].to_ical(), c.decoded("TZOFFSETFROM"), c.decoded("TZOFFSETTO"), str(c["TZNAME"]))
+                   for c in tz.subcomponents]
+    # In force on 9 March 2027: winter time since 25 October 2026; then the two changes of 2027.
+    assert observances == [("STANDARD", b"20261025T030000", hours(2), hours(1), "CET"),
+                           ("DAYLIGHT", b"20270328T020000", hours(1), hours(2), "CEST"),
+                           ("STANDARD", b"20271031T030000", hours(2), hours(1), "CET")]
+    assert "COMMENT" not in tz
+    # Parsed back with its own VTIMEZONE, each event is at the right instant.
+    starts = [e.decoded("DTSTART").astimezone(dt.timezone.utc).hour for e in cal.walk("VEVENT")]
+    assert starts == [8, 8]
