@@ -528,16 +528,17 @@ class Letters:
                    Block("p", self.t(REGISTER_WITH_YOU, date=self.fmt.date(self.m.rsvp_deadline, "long"))),
                    Block("p", self.t(INVITATIONS_TO_LIST, address=self.m.distribution) if self.m.distribution
                          else self.t(INVITATIONS_TO_YOU))]
+        blocks += self.closing()
         invitations = {}
         for item in self.items:  # each invitation document once: its words are the same for every group
             if self.project.documents[item.doc_id].kind == "invitation":
                 invitations.setdefault(item.doc_id, item)
-        if invitations:
+        if invitations:  # after the signature, as an appendix: each ends with a signature of its own
             blocks.append(Block("h", self.t(INVITATION_TEXTS)))
             for doc_id, item in invitations.items():
                 blocks.append(Block("text", text=self.packer.content(self.lang, doc_id).meta["title"],
                                     html=self.invitation_text(item)))
-        blocks += self.closing() + [self.footer(to)]
+        blocks.append(self.footer(to))
         attachments = [Attachment(file, self.result.path.read_bytes(), "application", "zip")] if attached else []
         versions = self.result.versions
         return self.letter(key, "cover", to, subject, blocks, attachments=attachments, pack=self.result.sha256,
