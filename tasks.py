@@ -145,6 +145,49 @@ def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=None, all
     Console().print(table)
 
 
+@task(help={
+    "municipality": "the municipality's slug: municipalities/<slug>.yaml",
+    "lang": "only this language (default: every language of the municipality)",
+    "dry-run": "send nothing: write the messages that would go to build/outbox/<slug>/ as .eml files",
+    "to-outbox": "a dry run into this folder instead of build/outbox/<slug>/",
+    "resend": "send every message again, even those the ledger has as sent",
+    "jobs": "PDFs rendered at once (default: the number of cores)",
+})
+@user_errors
+def send(c, municipality, lang=None, dry_run=False, to_outbox=None, resend=False, jobs=None):
+    """E-mail a municipality its pack and invitations; each message once (municipalities/sent/<slug>.yaml)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from materials.packs.send import send as run
+
+    err = Console(stderr=True)
+    result = run(ROOT, municipality, lang, dry_run, Path(to_outbox) if to_outbox else None, resend, job_count(jobs),
+                 on_sent=lambda p: err.print(f"sent {p.letter.key} to {p.msg['To']}", highlight=False))
+    dry = result.outbox is not None
+    table = Table("to", "subject", "attachments", "size", "status",
+                  title=f"{'Dry run' if dry else 'Sent'}: {municipality}")
+    for p in result.planned:
+        attachments = ", ".join(f"{a.filename} ({a.data and len(a.data) // 1000} kB)" for a in p.letter.attachments)
+        went = p in result.sent
+        status = p.status if p.goes else f"already sent {p.previous['sent']}"
+        if p.goes and not dry:
+            status = f"sent ({status})" if went else f"not sent ({status})"
+        table.add_row(p.msg["To"], p.letter.subject, attachments or "–", f"{p.size / 1e6:.2f} MB", status)
+    Console(width=max(Console().width, 160)).print(table)
+    going = [p for p in result.planned if p.goes]
+    if dry:
+        where = result.outbox.relative_to(ROOT) if result.outbox.is_relative_to(ROOT) else result.outbox
+        print(f"dry run: {len(going)} of {len(result.planned)} messages would go; written to {where}/ "
+              f"(nothing sent, {result.ledger} unchanged)", file=sys.stderr)
+    elif result.sent:
+        print(f"sent {len(result.sent)} of {len(result.planned)} messages in {result.seconds:.1f} s; "
+              f"{len(result.planned) - len(result.sent)} unchanged since sent; recorded in {result.ledger}", file=sys.stderr)
+    else:
+        print(f"nothing to send: all {len(result.planned)} messages were sent before and have not changed "
+              f"({result.ledger}); --resend sends them again", file=sys.stderr)
+
+
 @task(help={"packs": "how many generated municipality packs to time (0 to skip; default 300)",
             "jobs": "PDFs rendered at once (default: the number of cores)",
             "runs": "runs of each scenario, interleaved; the table shows their median (default 5)",
@@ -193,7 +236,7 @@ def clean(c):
     shutil.rmtree(ROOT / "build", ignore_errors=True)
 
 
-ns = Collection(build, check, pack, preview, serve, bench, clean)
+ns = Collection(build, check, pack, send, preview, serve, bench, clean)
 
 
 # -- i18n: the translator's catalog workflow (Babel's API, in-process) -------------------------

@@ -323,3 +323,25 @@ class Output:
             except OSError:
                 pass  # something landed in it
         self.made.clear()
+
+
+def replace_files(folder: Path, files: dict[str, bytes], pattern: str) -> None:
+    """`folder` holds exactly `files` among the files matching `pattern` (send's outbox): each
+    written atomically, the others that match removed once the new ones are in place."""
+    folder = Path(folder)
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise _not_a_folder(folder, folder.parent)
+    for name, data in files.items():
+        if not same_bytes(folder / name, data):
+            write_atomic(folder / name, data)
+    if not files and not os.path.lexists(folder):
+        try:
+            folder.mkdir(parents=True)
+        except OSError as exc:
+            raise _cannot_write(folder, exc)
+    for stale in folder.glob(pattern):
+        if stale.name not in files and stale.is_file():
+            try:
+                stale.unlink()
+            except OSError as exc:
+                raise _cannot_write(folder, exc)

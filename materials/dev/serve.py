@@ -46,7 +46,8 @@ class Handler(SimpleHTTPRequestHandler):
             self.send_error(421, "this server answers only http://127.0.0.1, localhost or [::1] with its port")
             return False
         path = self.path.split("?", 1)[0]
-        if not self.packs and (path == "/packs" or path.startswith("/packs/")):
+        # send's outbox holds the packs and the contacts' addresses as well
+        if not self.packs and any(path == f"/{d}" or path.startswith(f"/{d}/") for d in ("packs", "outbox")):
             self.send_error(404, "packs are not served (invoke serve --packs)")
             return False
         return True

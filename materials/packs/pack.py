@@ -7,17 +7,20 @@ on the municipality, so they are rendered once per language and reused by every 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from materials.build import contents_of, pdf_job, renderer_for
 from materials.errors import ProjectError, relative
 from materials.output import BuildLock, sha256, write_atomic
-from materials.packs.ics import session_calendar
+from materials.packs.ledger import Ledger, Version, read as read_ledger
+from materials.packs.ics import UID_DOMAIN, CalendarEvent, calendar
 from materials.render.context import event
 from materials.render.fonts import font_files
 from materials.render.html import Page, Renderer
@@ -26,7 +29,7 @@ from materials.rules.checks import gate, run as run_rules
 from materials.sources.loader import Sources, every_municipality, load
 from materials.sources.catalogs import N_
 from materials.sources.content import ContentFile
-from materials.sources.municipality import EventPlace, MunicipalityFile, today
+from materials.sources.municipality import EventPlace, Held, MunicipalityFile, today
 from materials.sources.project import Project
 
 SHARED_KINDS = ("programme", "handout")
@@ -43,6 +46,10 @@ class PackResult:
     files: int
     size: int
     draft: bool
+    sha256: str = ""
+    # For send: each session's calendar event, and the calendar versions the pack's files carry.
+    events: dict = field(default_factory=dict, compare=False)  # uid -> CalendarEvent
+    versions: dict = field(default_factory=dict, compare=False)  # uid -> ledger.Version
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,37 @@ def pack_items(project: Project, m: MunicipalityFile) -> list[Item]:
 def sessions_of(m: MunicipalityFile) -> list[tuple[str, str, EventPlace]]:
     """(calendar file name, session id, place) for every session of the municipality."""
     return [(f"{sid}{held.suffix}", sid, place) for held in m.occasions for sid, place in held.places.items()]
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """One occasion of a municipality as its calendars and messages know it. `name` is stable
+    while occasions are added after it (training-group-1 stays training-group-1 when a second
+    group is added), and so is each session's UID."""
+
+    name: str  # introductory-meeting, training-group-1, intervision-meeting-2
+    held: Held
+    sessions: tuple[tuple[str, str, EventPlace, str], ...]  # (calendar file name, session id, place, uid)
+
+
+def occasions_of(project: Project, m: MunicipalityFile) -> list[Occasion]:
+    out = []
+    for o in project.occasions:
+        for n, held in enumerate(m.held(o.field), 1):
+            singular = o.field.replace("_", "-").removesuffix("s")
+            name = f"{singular}-{n}" if o.repeated else singular
+            sessions = []
+            for sid, place in held.places.items():
+                key = f"{sid}-group-{n}" if o.repeated and o.participants else f"{sid}-{n}" if o.repeated else sid
+                sessions.append((f"{sid}{held.suffix}", sid, place, f"{m.slug}-{key}@{UID_DOMAIN}"))
+            out.append(Occasion(name, held, tuple(sessions)))
+    return out
+
+
+def held_as(place: EventPlace, minutes: int) -> tuple[str, str, str, str, str]:
+    """A session's date, clock times, venue and address as the ledger keeps them."""
+    end = dt.datetime.combine(place.date, place.start) + dt.timedelta(minutes=minutes)
+    return place.date.isoformat(), f"{place.start:%H:%M}", f"{end:%H:%M}", place.venue, place.address
 
 
 def pack_locale(project: Project, lang: str, country: str) -> str:
@@ -102,8 +140,14 @@ class Packer:
     """Makes packs from the loaded sources; keeps what every pack shares (renderers, the shared
     documents of each language, fonts)."""
 
-    def __init__(self, sources: Sources, out_dir: Path, draft: bool, pdfs: PdfRenderer):
+    def __init__(self, sources: Sources, out_dir: Path, draft: bool, pdfs: PdfRenderer,
+                 now: dt.datetime | None = None, ledgers: dict | None = None):
+        """`now`: when a calendar version not in the send ledger is sent (send gives it; a
+        pack alone keeps to the ledger and fixed times, so its bytes follow its inputs);
+        `ledgers`: the send ledgers read already, by slug."""
         self.sources = sources
+        self.now = now
+        self.ledgers = dict(ledgers or {})
         self.project = sources.project
         self.out = out_dir
         self.draft = draft
@@ -165,8 +209,7 @@ class Packer:
         pdfs = self.pdfs.render([self.job(item.name, page) for item, page in pages])
         for item, _ in pages:
             files[f"{item.name}.pdf"] = pdfs[item.name]
-        for name, session_id, place in sessions_of(m):
-            files[f"calendar/{name}.ics"] = self.calendar(m, lang, renderer, name, session_id, place)
+        events, versions = self.calendars(m, lang, renderer, files)
         for name, data in self.fonts.items():
             files[f"assets/fonts/{name}"] = data
         files["index.html"] = self.index(m, lang, renderer, pages).encode("utf-8")
@@ -179,9 +222,31 @@ class Packer:
         data = deterministic_zip({f"{folder}/{name}": content for name, content in files.items()})
         path = self.out / "packs" / f"{folder}.zip"
         write_atomic(path, data)
-        return PackResult(m.slug, lang, path, len(files), len(data), self.draft)
+        return PackResult(m.slug, lang, path, len(files), len(data), self.draft, sha256(data), events, versions)
 
-    def calendar(self, m: MunicipalityFile, lang: str, renderer: Renderer, name: str, session_id: str, place: EventPlace) -> bytes:
+    def ledger(self, m: MunicipalityFile) -> Ledger:
+        if m.slug not in self.ledgers:
+            self.ledgers[m.slug] = read_ledger(self.project.root, m.slug)
+        return self.ledgers[m.slug]
+
+    def calendars(self, m: MunicipalityFile, lang: str, renderer: Renderer, files: dict[str, bytes]) -> tuple[dict, dict]:
+        """A calendar file per session, one per occasion of several sessions (a training group)
+        and one of every session; each session at its version in the send ledger."""
+        ledger = self.ledger(m)
+        events, versions = {}, {}
+        for occasion in occasions_of(self.project, m):
+            for name, session_id, place, uid in occasion.sessions:
+                minutes = self.project.sessions[session_id].minutes
+                versions[uid] = ledger.version(uid, occasion.name, session_id, held_as(place, minutes), self.now)
+                events[uid] = self.event(m, lang, renderer, uid, session_id, place, versions[uid])
+                files[f"calendar/{name}.ics"] = calendar([events[uid]])
+            if len(occasion.sessions) > 1:
+                files[f"calendar/{occasion.name}.ics"] = calendar([events[s[3]] for s in occasion.sessions])
+        files["calendar/all-sessions.ics"] = calendar(list(events.values()))
+        return events, versions
+
+    def event(self, m: MunicipalityFile, lang: str, renderer: Renderer, uid: str, session_id: str, place: EventPlace,
+              version: Version, cancelled: bool = False) -> CalendarEvent:
         session = self.project.sessions[session_id]
         tr = renderer.gettext
         summary = f"{tr(session.name)} – {tr('Polarisation Framework')}"
@@ -192,8 +257,10 @@ class Packer:
         lines = [f"{m.name} · {self.project.organisation}", ""]
         lines += [f"{slot.time_range}  {titles.get(slot.id, slot.id)}" for slot in e.slots]
         lines += ["", f"{tr('Contact')}: {m.contact['name']}, {m.contact['email']}, {m.contact['phone']}"]
-        uid = f"{m.slug}-{name}@polarisation-framework.materials"
-        return session_calendar(uid, place, session.minutes, m.timezone, lang, summary, "\n".join(lines))
+        start = dt.datetime.combine(place.date, place.start, tzinfo=ZoneInfo(m.timezone))
+        return CalendarEvent(uid, start, start + dt.timedelta(minutes=session.minutes), summary,
+                             f"{place.venue}, {place.address}", "\n".join(lines), lang, version.sequence, version.stamp,
+                             cancelled)
 
     def index(self, m: MunicipalityFile, lang: str, renderer: Renderer, pages) -> str:
         docs = [(d, self.content(lang, d.id)) for d in self.project.documents.values() if d.kind in SHARED_KINDS]
@@ -212,6 +279,27 @@ def pack(root: Path, slug: str | None = None, all: bool = False, lang: str | Non
     """Make the packs asked for: every source, and every municipality file asked for, is loaded
     and judged by the rules before anything is written. A date that has passed is refused,
     unless `allow_past` (a pack about sessions already held)."""
+    sources, work, sent = prepare(root, slug, all, lang, draft, allow_past)
+    if on_start:
+        on_start(len(work))
+    results = []
+    out = Path(out_dir) if out_dir else sources.root / "build"
+    with BuildLock(out), PdfRenderer(jobs) as pdfs:
+        pdfs.start()
+        packer = Packer(sources, out, draft, pdfs, ledgers=sent)
+        for m, l in work:
+            started = time.perf_counter()
+            results.append(packer.make(m, l))
+            if on_pack:
+                on_pack(results[-1], time.perf_counter() - started)
+    return results
+
+
+def prepare(root: Path, slug: str | None, all: bool, lang: str | None, draft: bool,
+            allow_past: bool, what: str = "pack") -> tuple[Sources, list[tuple[MunicipalityFile, str]], dict]:
+    """The sources, loaded once and passed by the rules, the (municipality, language) pairs to
+    make and each municipality's send ledger; `what` names the command that stops on the rules'
+    errors. A ledger that cannot be read stops the command too, before anything is written."""
     root = Path(root).resolve()
     if all == bool(slug):
         raise ProjectError("give either --municipality SLUG or --all")
@@ -231,17 +319,6 @@ def pack(root: Path, slug: str | None = None, all: bool = False, lang: str | Non
         work += [(m, l) for l in ([lang] if lang else m.languages)]
     if not work:
         raise ProjectError(f"no municipality file asks for {lang}; see the languages: field of each")
-    gate(run_rules(sources, sorted({l for _, l in work})), draft, "pack")
-    if on_start:
-        on_start(len(work))
-    results = []
-    out = Path(out_dir) if out_dir else root / "build"
-    with BuildLock(out), PdfRenderer(jobs) as pdfs:
-        pdfs.start()
-        packer = Packer(sources, out, draft, pdfs)
-        for m, l in work:
-            started = time.perf_counter()
-            results.append(packer.make(m, l))
-            if on_pack:
-                on_pack(results[-1], time.perf_counter() - started)
-    return results
+    sent = {m.slug: read_ledger(root, m.slug) for m, _ in work}
+    gate(run_rules(sources, sorted({l for _, l in work})), draft, what)
+    return sources, work, sent

@@ -80,6 +80,7 @@ class MunicipalityFile:
     rsvp_deadline: dt.date
     path: Path
     timezone: str
+    distribution: str | None = None  # where invitations go; None: to the contact, to forward
 
     def held(self, field_name: str) -> list[Held]:
         return [h for h in self.occasions if h.field == field_name]
@@ -245,7 +246,7 @@ def validate_municipality(project: Project, slug: str, data: Any, path: Path, na
         raise ProjectError(problems)
     return MunicipalityFile(slug, spec.name, spec.country, tuple(dict.fromkeys(spec.languages)), spec.department,
                             spec.contact.model_dump(), tuple(held), spec.rsvp_deadline, path,
-                            project.countries[spec.country])
+                            project.countries[spec.country], spec.distribution)
 
 
 def _when(project: Project, spec, held: list[Held], name: str, lines: Lines,
