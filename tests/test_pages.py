@@ -137,11 +137,16 @@ def padding_area(box):
 
 
 def cut_off(page_box) -> list[str]:
-    """Descendants that reach out of a box that clips (overflow other than visible) or out of a
-    slide's frame. In-flow content must stay in the content box; an absolutely positioned box
+    """Boxes that reach out of the page's text area, and descendants that reach out of a box
+    that clips (overflow other than visible) or out of a slide's frame. In-flow content must stay in the content box; an absolutely positioned box
     (the slide's number) in the padding box, where clipping cuts."""
     found = []
+    page = content_area(page_box)
     for box, parent in boxes(page_box):
+        # (the root's and the body's boxes hold the last child's bottom margin, which is no ink)
+        if box.element is not None and box.element_tag not in ("html", "body") and (reach := beyond(box, page)) > TOLERANCE \
+                and (parent is None or parent.element is not box.element):
+            found.append(f"{describe(box)} reaches {reach * 25.4 / 96:.1f} mm out of the page's text area")
         if box.element is None or (parent is not None and parent.element is box.element):
             continue  # anonymous boxes and the inner boxes of an element: its own box decides
         frame = "slide" in classes(box)
@@ -159,6 +164,20 @@ def cut_off(page_box) -> list[str]:
     return found
 
 
+def torn_apart(page_box) -> list[str]:
+    """Paragraphs whose lines stand apart: a gap of more than a line between two of them (a line
+    pushed below a float beside it)."""
+    from materials.render.lines import _line_boxes
+
+    found = []
+    for block, lines in _line_boxes(page_box, {}).items():
+        for above, below in zip(lines, lines[1:]):
+            if below.position_y - (above.position_y + above.height) > above.height:
+                found.append(f"{describe(block)} has a gap of {(below.position_y - above.position_y) * 25.4 / 96:.0f} mm"
+                             " between two of its lines")
+    return found
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_box_is_cut_off_and_every_slide_fits_its_frame(full_build, project, lang):
     from materials.build import pdf_job
@@ -170,7 +189,7 @@ def test_no_box_is_cut_off_and_every_slide_fits_its_frame(full_build, project, l
         html = (out / lang / f"{doc}.html").read_text(encoding="utf-8")
         document = lay_out(pdf_job(project, out, lang, doc, html))
         for number, page in enumerate(document.pages, 1):
-            for problem in cut_off(page._page_box):
+            for problem in cut_off(page._page_box) + torn_apart(page._page_box):
                 found.setdefault(f"{lang}/{doc} page {number}", []).append(problem)
         frames = [b for page in document.pages for b, _ in boxes(page._page_box) if "slide" in classes(b)]
         if len({id(f.element) for f in frames}) != len(frames):
@@ -320,6 +339,7 @@ def letters(text: str) -> str:
 def hyphenation_faults(pdf: Path, html: Path, protected: list[str]) -> list[str]:
     faults = []
     unbroken = unbroken_texts(html)
+    page = normal(text_of(page_element(html, "body"))).replace("\u2010", "-")
     for number, lines in enumerate(drawn_lines(pdf), 1):
         run = 0
         for i, line in enumerate(lines):
@@ -328,6 +348,9 @@ def hyphenation_faults(pdf: Path, html: Path, protected: list[str]) -> list[str]
             if not broken:
                 continue
             left, right = line[-1][:-1], lines[i + 1][0]
+            if normal(f"{left}-{right}").replace("\u2010", "-") in page:
+                run -= 1
+                continue  # a line break after a hyphen of the text itself (e-mail), drawn with the same glyph
             where = f"page {number}: {' '.join(line[-3:])} | {' '.join(lines[i + 1][:3])}"
             head = re.match(r"[^\W\d_]*", right)[0]
             tail = re.search(r"[^\W\d_]*$", left)[0]
@@ -453,9 +476,44 @@ def test_a_second_page_is_not_opened_by_a_paragraphs_one_word_last_line(full_bui
     found = {}
     for label, html, pdf, kind in every_pdf(out, packs_made):
         paragraphs = [normal(text_of(el)) for el in page_element(html).iter("p", "li")]
+        labels = unbroken_texts(html)
         for n, lines in enumerate(drawn_lines(pdf)[1:], 2):
             text = [normal(" ".join(l)) for l in lines if l]
-            # A line of one word that ends a paragraph begun on the page before
-            if text and " " not in text[0] and any(p.endswith(text[0]) and p != text[0] for p in paragraphs):
+            # A line of one word that ends a paragraph begun on the page before (not a label)
+            if text and " " not in text[0] and text[0] not in labels \
+                    and any(p.endswith(text[0]) and p != text[0] for p in paragraphs):
                 found[f"{label} page {n}"] = text[0]
+    assert found == {}, found
+
+
+# 9. A plain build says in words what a pack fills in ------------------------------------------------
+def test_a_plain_build_says_in_words_what_a_pack_fills_in(full_build):
+    out, _, _ = full_build
+    bracketed = {}
+    for lang, doc in documents(out):
+        text = pdf_text(out / lang / f"{doc}.pdf") + text_of(page_element(out / lang / f"{doc}.html"))
+        if found := sorted(set(re.findall(r"\[[^\]\d]{2,40}\]", text))):
+            bracketed[f"{lang}/{doc}"] = found
+    assert bracketed == {}, f"placeholders that read as unfinished: {bracketed}"
+    words = {"en": "to be announced", "fi": "ilmoitetaan myöhemmin", "nl": "volgt nog"}
+    for lang, said in words.items():
+        assert said in normal(pdf_text(out / lang / "invitation-training.pdf")), lang
+
+
+def test_a_last_page_is_not_left_nearly_empty(full_build, packs_made):
+    """A document that takes a second page fills at least a third of its last one (one row of an
+    agenda alone on a page is what a typesetter sends back)."""
+    out, _, _ = full_build
+    found = {}
+    for label, _, pdf, kind in every_pdf(out, packs_made):
+        if kind == "handout" or pages_of(pdf) < 2:
+            continue
+        xml = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(pages_of(pdf)), "-l", str(pages_of(pdf)), str(pdf), "-"],
+                             capture_output=True, check=True).stdout.decode("utf-8")
+        page = lxml.html.fromstring(xml).find(".//page")
+        height = float(page.get("height"))
+        foot = height - 18 * 72 / 25.4  # the bottom margin: the running footer and the page number
+        bottoms = sorted(float(line.get("ymax")) for line in page.iter("line") if float(line.get("ymin")) < foot)
+        if not bottoms or bottoms[-1] < height / 3:
+            found[label] = f"its last page is filled to {bottoms[-1] / height:.0%} of its height" if bottoms else "empty"
     assert found == {}, found

@@ -92,6 +92,10 @@ def test_no_soft_hyphen_in_names_headings_bullets_slides_or_a_paragraphs_last_wo
     assert "<li>Professionals together</li>" in out and "<p>Participants together</p>" in out
     assert "<p>Par-ticipants bring their experience.<br>Municipality</p>" in out  # notes: running text
     assert ">Introductory</span><p>Par-ticipants intro-duce themselves.</p>" in out
+    # What an element holds is skipped with it, however deeply the same element nests inside.
+    side = breaks(for_print('<body><div class="letter-side"><dl><div><dd>participants</dd></div></dl>'
+                            '<p>Participants together</p></div><p>Participants again</p></body>', "en"))
+    assert "<p>Participants together</p></div><p>Par-ticipants again</p>" in side
 
 
 def test_names_are_marked_in_any_inflected_form():

@@ -26,7 +26,7 @@ from materials.errors import Problem, ProjectError, relative
 from materials.render.formatting import Formatter
 from materials.render.policy import ContentPolicy, ContentSandbox, Refused, TooLarge
 from materials.sources.project import Document, Project
-from materials.render.typography import mark_names, nbsp, smarty_substitutions, text_nodes
+from materials.render.typography import email, mark_names, nbsp, smarty_substitutions, text_nodes
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
 KIND_NAMES = {
@@ -161,7 +161,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.templates.install_gettext_translations(translations, newstyle=True)
-        self.templates.filters.update(self.fmt.filters())
+        self.templates.filters.update(self.fmt.filters(), email=email)
         # Content is trusted to staff but still sandboxed: no attribute tricks, and values from
         # data files are HTML-escaped when they enter the Markdown.
         # `{#id}` on headings is attr_list syntax, so Jinja comments in content are `{##  ##}`.

@@ -21,50 +21,57 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from materials.errors import ProjectError
 
 TAG = re.compile(r"(<[^>]*>)")
 SKIP = ("style", "script", "pre", "code", "title")
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 # A number and the word it counts stay on one line ("16 participants", "klo 9.00").
 NUMBER_WORD = re.compile(r"(?<=\d) (?=[^\W\d_])")
 LEFT_WORD = {"fi": re.compile(r"\b(klo|n\.|ks\.|s\.) (?=\d)")}
-# A word long enough to break (an entity such as &hellip; is not a word).
-WORD = re.compile(r"&#?\w+;|[^\W\d_]{6,}")
+# A word long enough to break; an email address (its parts on either side of a <wbr>), a web
+# address, a domain or an entity (&hellip;) is none.
+WORD = re.compile(r"[\w.+-]+@[\w.-]*|https?://\S+|\w+(?:\.\w+)+|&#?\w+;|[^\W\d_]{6,}")
 MIN_LEFT = MIN_RIGHT = 3
 SOFT_HYPHEN = "\u00ad"
 NAME_CLASS = "name"
 # What the PDF never breaks, so gets no soft hyphens: headings and labels (and those set in
 # spaced capitals, where a soft hyphen takes the letter spacing too and the PDF's text reads
 # "DIA MA TE RIAALI"), header cells (not an agenda item's, whose description is running text),
-# slides (read at a glance), list items (bullets; not a handout's rows, which hold the notes) and
-# names.
+# slides (read at a glance), list items (bullets; not a handout's rows, which hold the notes),
+# the columns of details beside a letter or an agenda (labels and values, set in the sans, whose
+# font has no hyphen for a break) and names.
 CLASS = r'\bclass="(?:[^"]*\s)?(?:{})(?=[\s"])'
 UNHYPHENATED = re.compile(r"<(?:h[1-6]|dt|caption)\b|<th\b(?![^>]*" + CLASS.format("item") + r")|<li\b(?![^>]*"
                           + CLASS.format("slide-row") + r")|<[^>]*" + CLASS.format(
-                              "brand|doc-kind|own-notes|draft-mark|item-title|slide|" + NAME_CLASS))
+                              "brand|doc-kind|own-notes|draft-mark|item-title|slide|letter-side|agenda-side|" + NAME_CLASS))
 # The end of a paragraph, cell or line, after a word and what may follow it (punctuation, inline
 # tags, an entity): the word before it is a paragraph's last, never broken.
 INLINE_TAG = r"</?(?:a|abbr|b|cite|em|i|q|small|span|strong|sub|sup)\b[^>]*>"
-LAST_WORD = re.compile(rf"[\w\u00ad]+(?=(?:[^\w<&]|&#?\w+;|{INLINE_TAG})*"
+LAST_WORD = re.compile(rf"[^\s<>]+(?=(?:[^\w\s<&]|&#?\w+;|{INLINE_TAG})*"
                        r"(?:</(?:p|li|td|th|dd|dt|div|caption|figcaption|blockquote|h[1-6])>|<br\b))")
 
 
 def text_nodes(html: str, transform, skip: re.Pattern | None = None) -> str:
     """Apply `transform` to the text between tags, outside style, script, pre, code and title
-    (and outside the elements whose start tag `skip` matches)."""
+    (and outside the elements whose start tag `skip` matches, with all they hold)."""
     parts = TAG.split(html)
-    skipping = None
+    skipping, depth = None, 0
     for i, part in enumerate(parts):
         if i % 2:  # a tag
             name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
             name = name.group(1).lower() if name else ""
-            opens = not part.startswith("</") and not part.endswith("/>")
+            opens = not part.startswith("</") and not part.endswith("/>") and name not in VOID
             if skipping is None and opens and (name in SKIP or (skip is not None and skip.match(part))):
-                skipping = name
+                skipping, depth = name, 1
+            elif skipping == name and opens:
+                depth += 1  # the same element nested inside the one skipped
             elif skipping == name and part.startswith("</"):
-                skipping = None
+                depth -= 1
+                if depth == 0:
+                    skipping = None
         elif skipping is None and part:
             parts[i] = transform(part)
     return "".join(parts)
@@ -129,7 +136,13 @@ def hyphenate_word(word: str, lang: str) -> str:
 
 
 def hyphenate(text: str, lang: str) -> str:
-    return WORD.sub(lambda m: m.group() if m.group().startswith("&") else hyphenate_word(m.group(), lang), text)
+    return WORD.sub(lambda m: hyphenate_word(m.group(), lang) if m.group().isalpha() else m.group(), text)
+
+
+def email(address: str) -> Markup:
+    """An email address that may break after its @ (<wbr>), where a narrow column needs it."""
+    local, at, domain = str(address).partition("@")
+    return escape(local) + (Markup("@<wbr>") if at else "") + escape(domain)
 
 
 def mark_names(text: str, names: tuple[str, ...]) -> str:
