@@ -203,13 +203,20 @@ def bench(c, packs=300, jobs=0, runs=5, quick=False):
     report(run(ROOT, packs, int(jobs) or None, console, runs=runs), ROOT / "build", console)
 
 
-@task(help={"lang": "fi, en, nl or all (default: all)", "doc": "one document id (default: every document)"})
+@task(help={"lang": "fi, en, nl or all (default: all)", "doc": "one document id (default: every document)",
+            "approve": "keep every page of a full build as the approved look (tests/approved/), which the tests compare with",
+            "jobs": "PDFs rendered at once by the build --approve makes (default: the number of cores)"})
 @user_errors
-def preview(c, lang="all", doc=None):
+def preview(c, lang="all", doc=None, approve=False, jobs=None):
     """Picture every PDF page; one contact sheet per language in build/preview/."""
-    from materials.dev.preview import preview as run
+    from materials.dev.preview import approve as keep, preview as run
     from materials.sources.project import load_project
 
+    if approve:
+        if lang != "all" or doc:
+            raise Exit("--approve keeps every page of every language; leave out --lang and --doc", code=1)
+        print(f"tests/approved/: {keep(ROOT, jobs=job_count(jobs))} pages approved")
+        return
     project = load_project(ROOT)
     for sheet in run(ROOT, project.select_languages(lang), project.select_documents(doc)):
         print(f"{sheet.png.relative_to(ROOT)}: {sheet.pages} pages (also {sheet.page.relative_to(ROOT)})")

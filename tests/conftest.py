@@ -54,3 +54,49 @@ def project():
     from materials.sources.project import load_project
 
     return load_project(ROOT)
+
+
+@pytest.fixture(scope="session")
+def packs_made(tmp_path_factory):
+    """Every example municipality's pack, and one more in every language whose every name is the
+    longest the examples have (municipality, contact, role, venue, address), with two training
+    groups: what a letter must fit on its page. Returns {pack folder name: its unpacked folder}."""
+    import zipfile
+
+    from materials.packs.pack import pack
+    from tree import copy_project
+
+    proj = copy_project(tmp_path_factory.mktemp("longest") / "p", tasks=False)
+    write_longest_municipality(proj / "municipalities")
+    results = pack(proj, all=True, out_dir=proj / "build")
+    folders = {}
+    for r in results:
+        with zipfile.ZipFile(r.path) as zf:
+            zf.extractall(r.path.parent)
+        folders[f"{r.slug}-{r.lang}"] = r.path.parent / f"{r.slug}-{r.lang}"
+    return folders
+
+
+def write_longest_municipality(folder: Path) -> None:
+    """municipalities/longest.yaml: Lindenhoven's dates and groups, with each text the longest
+    of its kind in any example file."""
+    import yaml
+
+    files = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.yaml"))]
+
+    def places(data):
+        for key in ("introductory_meeting",):
+            yield data[key]
+        for group in data["training_groups"]:
+            yield from (group[k] for k in ("training_day", "in_depth_session"))
+        yield from data["intervision_meetings"]
+
+    longest = lambda values: max(values, key=len)
+    venue = longest(p["venue"] for d in files for p in places(d))
+    address = longest(p["address"] for d in files for p in places(d))
+    data = next(d for d in files if len(d["training_groups"]) > 1)
+    data.update(name=longest(d["name"] for d in files), languages=["en", "fi", "nl"],
+                contact={k: longest(d["contact"][k] for d in files) for k in ("name", "role", "email", "phone")})
+    for place in places(data):
+        place.update(venue=venue, address=address)
+    (folder / "longest.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

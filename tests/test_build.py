@@ -137,12 +137,12 @@ def test_index_page_lists_every_document(full_build, project, lang):
         assert f"{doc}.html" in hrefs and f"{doc}.pdf" in hrefs
 
 
-def test_plain_build_shows_placeholders_in_the_readers_language(full_build):
+def test_plain_build_says_what_a_pack_fills_in_in_the_readers_language(full_build):
     out, _, _ = full_build
-    assert "[päivämäärä]" in (out / "fi" / "invitation-training.html").read_text(encoding="utf-8")
-    assert "[datum]" in (out / "nl" / "agenda-training-day.html").read_text(encoding="utf-8")
+    assert "ilmoitetaan myöhemmin" in (out / "fi" / "invitation-training.html").read_text(encoding="utf-8")
+    assert "volgt nog" in (out / "nl" / "agenda-training-day.html").read_text(encoding="utf-8")
     text = "".join(p.extract_text() for p in PdfReader(out / "fi" / "invitation-introductory-meeting.pdf").pages)
-    assert "[kunta]" in text or "[paikka]" in text
+    assert "Kuntasi" in text and "kunnan ilmoittamana päivänä" in text
 
 
 def test_agenda_times_come_from_the_schedule_and_are_localised(full_build, project):
@@ -172,3 +172,12 @@ def test_unknown_document_names_the_known_ones(root):
     assert r.returncode == 1
     assert "unknown document 'brochure'" in r.stderr and "agenda-training-day" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_the_landing_page_has_the_projects_look_and_a_viewport(full_build):
+    out, _, _ = full_build
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    fonts = re.findall(r'url\("([^"]+)"\)', html)
+    assert fonts and all((out / f).is_file() for f in fonts) and "Source Sans Pro" in html
+    assert all(f'href="{lang}/index.html"' in html for lang in ("en", "fi", "nl"))

@@ -137,11 +137,16 @@ def padding_area(box):
 
 
 def cut_off(page_box) -> list[str]:
-    """Descendants that reach out of a box that clips (overflow other than visible) or out of a
-    slide's frame. In-flow content must stay in the content box; an absolutely positioned box
+    """Boxes that reach out of the page's text area, and descendants that reach out of a box
+    that clips (overflow other than visible) or out of a slide's frame. In-flow content must stay in the content box; an absolutely positioned box
     (the slide's number) in the padding box, where clipping cuts."""
     found = []
+    page = content_area(page_box)
     for box, parent in boxes(page_box):
+        # (the root's and the body's boxes hold the last child's bottom margin, which is no ink)
+        if box.element is not None and box.element_tag not in ("html", "body") and (reach := beyond(box, page)) > TOLERANCE \
+                and (parent is None or parent.element is not box.element):
+            found.append(f"{describe(box)} reaches {reach * 25.4 / 96:.1f} mm out of the page's text area")
         if box.element is None or (parent is not None and parent.element is box.element):
             continue  # anonymous boxes and the inner boxes of an element: its own box decides
         frame = "slide" in classes(box)
@@ -159,6 +164,20 @@ def cut_off(page_box) -> list[str]:
     return found
 
 
+def torn_apart(page_box) -> list[str]:
+    """Paragraphs whose lines stand apart: a gap of more than a line between two of them (a line
+    pushed below a float beside it)."""
+    from materials.render.lines import _line_boxes
+
+    found = []
+    for block, lines in _line_boxes(page_box, {}).items():
+        for above, below in zip(lines, lines[1:]):
+            if below.position_y - (above.position_y + above.height) > above.height:
+                found.append(f"{describe(block)} has a gap of {(below.position_y - above.position_y) * 25.4 / 96:.0f} mm"
+                             " between two of its lines")
+    return found
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_box_is_cut_off_and_every_slide_fits_its_frame(full_build, project, lang):
     from materials.build import pdf_job
@@ -170,7 +189,7 @@ def test_no_box_is_cut_off_and_every_slide_fits_its_frame(full_build, project, l
         html = (out / lang / f"{doc}.html").read_text(encoding="utf-8")
         document = lay_out(pdf_job(project, out, lang, doc, html))
         for number, page in enumerate(document.pages, 1):
-            for problem in cut_off(page._page_box):
+            for problem in cut_off(page._page_box) + torn_apart(page._page_box):
                 found.setdefault(f"{lang}/{doc} page {number}", []).append(problem)
         frames = [b for page in document.pages for b, _ in boxes(page._page_box) if "slide" in classes(b)]
         if len({id(f.element) for f in frames}) != len(frames):
@@ -259,3 +278,242 @@ def test_a_slide_that_cannot_fit_is_a_build_error_naming_its_line(tmp_path):
     _, line, error = built_or_error(tmp_path, 12)
     assert error == (f"content/en/handout-training.md:{line}: slide 'Fuel and gut feeling' does not fit its frame;"
                      " shorten it or split it")
+
+
+# The pages of a full build and of every pack (the examples, and the longest names in every language)
+def every_pdf(out: Path, packs: dict[str, Path]):
+    """(label, the page's HTML, its PDF, its kind) for every PDF of the build and of the packs."""
+    pairs = [(f"{lang}/{doc}", out / lang / f"{doc}.html") for lang, doc in documents(out)]
+    pairs += [(f"{name}/{html.stem}", html) for name, folder in sorted(packs.items())
+              for html in sorted(folder.glob("*.html")) if html.stem != "index"]
+    for label, html in pairs:
+        kind = lxml.html.fromstring(html.read_bytes()).find(".//body").get("class").removeprefix("kind-")
+        yield label, html, html.with_suffix(".pdf"), kind
+
+
+def pages_of(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1])
+
+
+def drawn_lines(pdf: Path) -> list[list[list[str]]]:
+    """Each page's drawn lines, in reading order (a column's lines one after another), as words."""
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, check=True).stdout
+    tree = lxml.html.fromstring(xml.decode("utf-8"))
+    return [[[unicodedata.normalize("NFKC", w.text_content()) for w in line.iter("word")] for line in page.iter("line")]
+            for page in tree.iter("page")]
+
+
+# 6. Hyphenation, read on the drawn lines ---------------------------------------------------------
+HYPHEN = "\u2010"  # what WeasyPrint draws at a break; a hyphen of the text itself is U+002D
+MAX_HYPHENATED_RUN = 2
+MIN_LETTERS = 3
+
+
+def names() -> list[str]:
+    from materials.sources.glossary import load_glossary
+    from materials.sources.project import load_project
+    from tree import ROOT
+
+    return sorted({load_project(ROOT).organisation, *load_glossary(ROOT).names})
+
+
+def unbroken_texts(html: Path) -> set[str]:
+    """What is never hyphenated: headings, slide titles, agenda item titles, captions, labels and
+    bullets (list items; not a handout's rows, which hold the notes)."""
+    main = page_element(html)
+    found = set()
+    for el in main.iter():
+        cls = set((el.get("class") or "").split())
+        item = el.tag == "th" and el.find_class("item-title")  # an agenda item: its title, then running text
+        if (el.tag in ("h1", "h2", "h3", "h4", "caption", "dt", "th") and not item) or "item-title" in cls \
+                or (el.tag == "li" and "slide-row" not in cls):
+            found.add(normal(text_of(el)))
+    return found - {""}
+
+
+def letters(text: str) -> str:
+    return "".join(c for c in text if c.isalpha())
+
+
+def hyphenation_faults(pdf: Path, html: Path, protected: list[str]) -> list[str]:
+    faults = []
+    unbroken = unbroken_texts(html)
+    page = normal(text_of(page_element(html, "body"))).replace("\u2010", "-")
+    for number, lines in enumerate(drawn_lines(pdf), 1):
+        run = 0
+        for i, line in enumerate(lines):
+            broken = bool(line) and line[-1].endswith(HYPHEN) and i + 1 < len(lines) and bool(lines[i + 1])
+            run = run + 1 if broken else 0
+            if not broken:
+                continue
+            left, right = line[-1][:-1], lines[i + 1][0]
+            if normal(f"{left}-{right}").replace("\u2010", "-") in page:
+                run -= 1
+                continue  # a line break after a hyphen of the text itself (e-mail), drawn with the same glyph
+            where = f"page {number}: {' '.join(line[-3:])} | {' '.join(lines[i + 1][:3])}"
+            head = re.match(r"[^\W\d_]*", right)[0]
+            tail = re.search(r"[^\W\d_]*$", left)[0]
+            if len(tail) < MIN_LETTERS or len(head) < MIN_LETTERS:
+                faults.append(f"{where}: fewer than {MIN_LETTERS} letters on a side")
+            if run > MAX_HYPHENATED_RUN:
+                faults.append(f"{where}: {run} hyphenated lines in a row")
+            if len(lines[i + 1]) == 1:
+                faults.append(f"{where}: a paragraph's last word broken")
+            before, after = " ".join(line[-3:-1] + [left]), " ".join([right] + lines[i + 1][1:3])
+            cut = len(before)
+            joined = before + after
+            for name in protected:
+                for m in re.finditer(re.escape(name) + r"\w*", joined, re.I):
+                    if m.start() < cut < m.end():
+                        faults.append(f"{where}: the name {name} broken")
+            context = normal(joined)
+            if len(context.split()) > 1 and any(context in text for text in unbroken):
+                faults.append(f"{where}: a break in a heading, title or bullet")
+    return faults
+
+
+def test_hyphenation_follows_the_rules_on_every_page(full_build, packs_made):
+    out, _, _ = full_build
+    protected, found = names(), {}
+    for label, html, pdf, _ in every_pdf(out, packs_made):
+        if faults := hyphenation_faults(pdf, html, protected):
+            found[label] = faults
+    assert found == {}, "\n".join(f"{label}: {f}" for label, fs in found.items() for f in fs)
+
+
+# 7. Measure: body lines of 60-75 characters --------------------------------------------------------
+MEASURE = (60, 75)
+
+
+def body_paragraphs(html: Path) -> list[str]:
+    """The running text of a page: its paragraphs outside tables, boxes, slides and notes."""
+    main = page_element(html)
+    out = []
+    for p in main.iter("p"):
+        if not any(a.tag in ("table", "aside", "header", "dl") or {"slide", "notes", "sample-note", "facts"}
+                   & set((a.get("class") or "").split()) for a in p.iterancestors()):
+            out.append(normal(text_of(p)))
+    return out
+
+
+def full_lines(pdf: Path, paragraphs: list[str]) -> list[str]:
+    """The drawn lines of the running text, except each paragraph's last."""
+    found = []
+    for lines in drawn_lines(pdf):
+        for line in lines:
+            text = normal(" ".join(line))
+            if text.endswith(HYPHEN):
+                text = text[:-1]
+            if len(text) > 20 and any(text in p and not p.endswith(text) for p in paragraphs):
+                found.append(" ".join(line))
+    return found
+
+
+def test_running_text_has_a_comfortable_measure(full_build, packs_made):
+    out, _, _ = full_build
+    found = {}
+    for label, html, pdf, kind in every_pdf(out, packs_made):
+        if kind not in ("programme", "invitation"):
+            continue
+        lengths = sorted(len(line) for line in full_lines(pdf, body_paragraphs(html)))
+        assert lengths, f"{label}: no running text found"
+        median = lengths[len(lengths) // 2]
+        if not (MEASURE[0] <= median and lengths[-1] <= MEASURE[1] + 3):
+            found[label] = f"median {median}, longest {lengths[-1]} characters"
+    assert found == {}, f"lines outside {MEASURE[0]}-{MEASURE[1]} characters: {found}"
+
+
+# 8. Page budgets, and what never stands alone at a page's top or foot ------------------------------
+BUDGET = {"invitation": 1, "agenda": 2, "programme": 2}
+
+
+def test_each_kind_keeps_its_page_budget(full_build, packs_made):
+    out, _, _ = full_build
+    over = {label: pages_of(pdf) for label, _, pdf, kind in every_pdf(out, packs_made)
+            if kind in BUDGET and pages_of(pdf) > BUDGET[kind]}
+    assert over == {}, f"pages over the budget {BUDGET}: {over}"
+
+
+def page_ends(pdf: Path) -> list[tuple[str, str]]:
+    """(the last text line, the first text line after it) at each page break, without the running footer."""
+    pages = [[normal(" ".join(l)) for l in lines if l] for lines in drawn_lines(pdf)]
+    body = []
+    for lines in pages:
+        while lines and re.search(r"\d+\s*\S*\s*\d+$", lines[-1]) and len(lines[-1]) < 40:
+            lines = lines[:-1]  # the page number ("Page 1 of 2", "Sivu 1/2")
+        body.append(lines)
+    ends = []
+    for this, following in zip(body, body[1:]):
+        first = following[0] if following else ""
+        ends.append((this[-1] if this else "", first))
+    return ends
+
+
+def test_no_heading_sign_off_or_contact_box_stands_alone_at_a_page_top_or_foot(full_build, packs_made):
+    out, _, _ = full_build
+    found = {}
+    for label, html, pdf, kind in every_pdf(out, packs_made):
+        if kind == "handout":
+            continue  # a fixed number of slides a page; their titles sit in frames
+        main = page_element(html)
+        headings = {normal(text_of(el)) for el in main.iter("h2", "h3", "caption")}
+        paragraphs = [normal(text_of(p)) for p in main.iter("p")]
+        closing = {normal(text_of(el)) for el in main.find_class("contact")} | set(paragraphs[-2:])
+        title = normal(text_of(main.find(".//h1")))
+        for n, (last, first) in enumerate(page_ends(pdf), 1):
+            if last in headings:
+                found.setdefault(label, []).append(f"page {n} ends with the heading {last!r}")
+            if first.startswith(title):
+                first = first[len(title):].strip()
+            if first and any(c.startswith(first) for c in closing):
+                found.setdefault(label, []).append(f"page {n + 1} opens with the closing {first!r}")
+    assert found == {}, found
+
+
+def test_a_second_page_is_not_opened_by_a_paragraphs_one_word_last_line(full_build, packs_made):
+    out, _, _ = full_build
+    found = {}
+    for label, html, pdf, kind in every_pdf(out, packs_made):
+        paragraphs = [normal(text_of(el)) for el in page_element(html).iter("p", "li")]
+        labels = unbroken_texts(html)
+        for n, lines in enumerate(drawn_lines(pdf)[1:], 2):
+            text = [normal(" ".join(l)) for l in lines if l]
+            # A line of one word that ends a paragraph begun on the page before (not a label)
+            if text and " " not in text[0] and text[0] not in labels \
+                    and any(p.endswith(text[0]) and p != text[0] for p in paragraphs):
+                found[f"{label} page {n}"] = text[0]
+    assert found == {}, found
+
+
+# 9. A plain build says in words what a pack fills in ------------------------------------------------
+def test_a_plain_build_says_in_words_what_a_pack_fills_in(full_build):
+    out, _, _ = full_build
+    bracketed = {}
+    for lang, doc in documents(out):
+        text = pdf_text(out / lang / f"{doc}.pdf") + text_of(page_element(out / lang / f"{doc}.html"))
+        if found := sorted(set(re.findall(r"\[[^\]\d]{2,40}\]", text))):
+            bracketed[f"{lang}/{doc}"] = found
+    assert bracketed == {}, f"placeholders that read as unfinished: {bracketed}"
+    words = {"en": "to be announced", "fi": "ilmoitetaan myöhemmin", "nl": "volgt nog"}
+    for lang, said in words.items():
+        assert said in normal(pdf_text(out / lang / "invitation-training.pdf")), lang
+
+
+def test_a_last_page_is_not_left_nearly_empty(full_build, packs_made):
+    """A document that takes a second page fills at least a third of its last one (one row of an
+    agenda alone on a page is what a typesetter sends back)."""
+    out, _, _ = full_build
+    found = {}
+    for label, _, pdf, kind in every_pdf(out, packs_made):
+        if kind == "handout" or pages_of(pdf) < 2:
+            continue
+        xml = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(pages_of(pdf)), "-l", str(pages_of(pdf)), str(pdf), "-"],
+                             capture_output=True, check=True).stdout.decode("utf-8")
+        page = lxml.html.fromstring(xml).find(".//page")
+        height = float(page.get("height"))
+        foot = height - 18 * 72 / 25.4  # the bottom margin: the running footer and the page number
+        bottoms = sorted(float(line.get("ymax")) for line in page.iter("line") if float(line.get("ymin")) < foot)
+        if not bottoms or bottoms[-1] < height / 3:
+            found[label] = f"its last page is filled to {bottoms[-1] / height:.0%} of its height" if bottoms else "empty"
+    assert found == {}, found

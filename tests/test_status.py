@@ -78,7 +78,14 @@ def test_a_deleted_translation_counts_every_section_missing(tree):
 def test_dashboard_links_every_side_by_side_page(tree):
     by_lang, _ = run(tree)
     dashboard = (tree / "out" / "status.html").read_text(encoding="utf-8")
-    assert '<html lang="en">' in dashboard and "<title>" in dashboard and "<progress" in dashboard
+    assert '<html lang="en">' in dashboard and "<title>" in dashboard and 'name="viewport"' in dashboard
+    # Titles, not ids; the project's fonts (placed beside the dashboard); designed bars, each with its words.
+    assert ">Agenda for the training day</a>" in dashboard and '<span class="doc-id">agenda-training-day</span>' in dashboard
+    fonts = re.findall(r'url\("([^"]+)"\)', dashboard)
+    assert fonts and all((tree / "out" / f).is_file() for f in fonts) and "system-ui" not in dashboard
+    assert "<progress" not in dashboard and 'role="img" aria-label="' in dashboard and "sections current" in dashboard
+    page = (tree / "out" / "status" / "fi" / "programme.html").read_text(encoding="utf-8")
+    assert all((tree / "out" / "status" / "fi" / f).resolve().is_file() for f in re.findall(r'url\("([^"]+)"\)', page))
     links = re.findall(r'href="([^"]+)"', dashboard)
     expected = {f"status/{lang}/{d.doc}.html" for lang, ls in by_lang.items() for d in ls.docs}
     assert set(links) == expected

@@ -1,5 +1,12 @@
 """`invoke preview`: every PDF page as a picture (pdftoppm), gathered in one contact sheet per
-language, so a reviewer sees the whole set at a glance."""
+language, so a reviewer sees the whole set at a glance.
+
+`invoke preview --approve` keeps a small grey picture of every page of a full build as the
+approved look (tests/approved/<lang>/<doc>-<page>.png); the visual test compares each page of a
+fresh build with it, pixel by pixel with a small tolerance (the root mean square of the
+difference, as matplotlib's image comparison measures it), and writes a difference picture for
+each page that changed. The fonts are pinned, so a page renders the same on every machine.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,9 @@ from materials.output import BuildLock, write_atomic
 
 COLUMNS = 8
 DPI = 40
+APPROVED = Path("tests") / "approved"  # under the project's root
+APPROVED_DPI = 30  # small: about 10 kB a page, every page of a build under 2 MB
+TOLERANCE = 1.0  # RMS of the grey difference, 0-255: anti-aliasing noise, far below a moved word
 
 
 @dataclass(frozen=True)
@@ -25,12 +35,13 @@ class Sheet:
     pages: int
 
 
-def page_pictures(pdf: Path, folder: Path, dpi: int = DPI) -> list[Path]:
+def page_pictures(pdf: Path, folder: Path, dpi: int = DPI, gray: bool = False) -> list[Path]:
     """One PNG per page of `pdf`, in page order."""
     if shutil.which("pdftoppm") is None:
         raise ProjectError("preview needs pdftoppm: sudo apt-get install poppler-utils")
     prefix = folder / pdf.stem
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(prefix)], check=True, capture_output=True)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", *(["-gray"] if gray else []), str(pdf), str(prefix)],
+                   check=True, capture_output=True)
     return sorted(folder.glob(f"{pdf.stem}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
 
 
@@ -88,3 +99,81 @@ def _sheet(build_dir: Path, lang: str, doc_ids: list[str]) -> Sheet:
                         "figcaption{font-size:12px}</style></head>"
                         f"<body><h1>Preview: {lang}, {len(pictures)} pages</h1><main>{items}</main></body></html>\n").encode())
     return Sheet(lang, png, page, len(pictures))
+
+
+# -- the approved look, and what differs from it ------------------------------------------------
+
+@dataclass(frozen=True)
+class Difference:
+    page: str  # <lang>/<doc>-<page>.png
+    what: str  # how it differs
+    picture: Path | None = None  # the difference, where both pages exist
+
+
+def approved_pages(build_dir: Path, folder: Path) -> dict[str, Path]:
+    """Every page of every PDF under build_dir/<lang>/, pictured small and grey into folder:
+    {"<lang>/<doc>-<page>.png": picture}."""
+    pages = {}
+    for pdf in sorted(Path(build_dir).glob("*/*.pdf")):
+        target = folder / pdf.parent.name
+        target.mkdir(parents=True, exist_ok=True)
+        for n, png in enumerate(page_pictures(pdf, target, APPROVED_DPI, gray=True), 1):
+            pages[f"{pdf.parent.name}/{pdf.stem}-{n}.png"] = png
+    return pages
+
+
+def approve(root: Path, build_dir: Path | None = None, jobs: int | None = None) -> int:
+    """Build every language (what is stale), then keep its pages as the approved look in
+    tests/approved/, replacing what was there. Returns the number of pages."""
+    from materials.build import build
+
+    root = Path(root)
+    build_dir = Path(build_dir) if build_dir else root / "build"
+    build(root, build_dir, jobs=jobs)
+    approved = root / APPROVED
+    with BuildLock(build_dir), tempfile.TemporaryDirectory() as tmp:
+        pages = approved_pages(build_dir, Path(tmp))
+        for name, png in pages.items():
+            target = approved / name
+            if not target.is_file() or target.read_bytes() != png.read_bytes():
+                write_atomic(target, png.read_bytes())
+        for old in approved.glob("*/*.png"):
+            if old.relative_to(approved).as_posix() not in pages:
+                old.unlink()
+    return len(pages)
+
+
+def rms(a, b) -> float:
+    """The root mean square of two grey pictures' difference (0: the same pixels)."""
+    from PIL import ImageChops
+
+    histogram = ImageChops.difference(a, b).histogram()
+    return (sum(count * value * value for value, count in enumerate(histogram)) / (a.width * a.height)) ** 0.5
+
+
+def differences(build_dir: Path, approved: Path, out: Path) -> list[Difference]:
+    """Each page of the PDFs under build_dir that differs from its approved picture (or has
+    none, or lost it), with a picture of the difference in out/ (changed pixels dark)."""
+    from PIL import Image, ImageChops, ImageOps
+
+    found = []
+    with tempfile.TemporaryDirectory() as tmp:
+        pages = approved_pages(build_dir, Path(tmp))
+        kept = {p.relative_to(approved).as_posix() for p in Path(approved).glob("*/*.png")}
+        for name in sorted(kept - set(pages)):
+            found.append(Difference(name, "approved, but the build has no such page"))
+        for name, png in pages.items():
+            if name not in kept:
+                found.append(Difference(name, "a page with no approved picture"))
+                continue
+            page, good = Image.open(png).convert("L"), Image.open(approved / name).convert("L")
+            if page.size != good.size:
+                found.append(Difference(name, f"{page.size} pixels, approved {good.size}"))
+                continue
+            if (score := rms(page, good)) > TOLERANCE:
+                picture = out / name
+                picture.parent.mkdir(parents=True, exist_ok=True)
+                diff = ImageOps.invert(ImageOps.autocontrast(ImageChops.difference(page, good)))
+                Image.merge("RGB", (good, diff, page)).save(picture)  # approved red, changes dark, new blue
+                found.append(Difference(name, f"differs by {score:.1f} (RMS, tolerance {TOLERANCE})", picture))
+    return found

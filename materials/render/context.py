@@ -1,7 +1,8 @@
 """What templates and content know about a document's sessions and its municipality.
 
-A plain build has no municipality: names, dates and venues are bracketed placeholders in the
-reader's language, and clock times start at the session's sample start, marked as an example.
+A plain build has no municipality: what a pack fills in is said in words in the reader's language
+(date to be announced, your municipality's contact person), and clock times start at the
+session's sample start, marked as an example.
 A pack passes a municipality's data to the very same function instead.
 """
 
@@ -15,16 +16,18 @@ from materials.sources.municipality import EventPlace, Municipality
 from materials.sources.project import Project, Session
 
 
+# What a plain build says where a pack has a municipality's data. Each reads in every sentence
+# and field that shows it (content/*/invitation-*.md, the templates).
 PLACEHOLDERS = {
-    "municipality": N_("[municipality]"),
-    "date": N_("[date]"),
-    "venue": N_("[venue]"),
-    "address": N_("[address]"),
-    "contact_name": N_("[contact person]"),
-    "contact_role": N_("[role]"),
-    "email": N_("[email address]"),
-    "phone": N_("[phone number]"),
-    "deadline": N_("[registration deadline]"),
+    # Translators: opens a sentence of an invitation, where a pack names the municipality.
+    "municipality": N_("Your municipality"),
+    # Translators: a session's date and its venue, before a municipality has set them.
+    "date": N_("to be announced"),
+    "venue": N_("to be announced"),
+    # Translators: the contact box of an invitation, where a pack names its contact person.
+    "contact_name": N_("Your municipality's contact person"),
+    # Translators: completes "Register by …" and "Please register by … with an email"; a pack gives the date.
+    "deadline": N_("the date your municipality gives"),
 }
 
 
@@ -68,7 +71,7 @@ def event(session: Session, fmt: Formatter, translate, place: EventPlace | None)
         time_range=fmt.time_range(start, end),
         length=fmt.duration(session.minutes),
         venue=place.venue if place else translate(PLACEHOLDERS["venue"]),
-        address=(place.address if place else translate(PLACEHOLDERS["address"])) or "",
+        address=(place.address if place else "") or "",
         slots=tuple(slots),
         sample=place is None,
     )
@@ -80,7 +83,7 @@ def document_context(project: Project, session_ids, fmt: Formatter, translate,
     if municipality is None:
         p = {key: translate(text) for key, text in PLACEHOLDERS.items()}
         who = {"name": p["municipality"]}
-        contact = {"name": p["contact_name"], "role": p["contact_role"], "email": p["email"], "phone": p["phone"]}
+        contact = {"name": p["contact_name"], "role": "", "email": "", "phone": ""}
         deadline = p["deadline"]
         places: dict = {}
     else:

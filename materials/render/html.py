@@ -26,7 +26,7 @@ from materials.errors import Problem, ProjectError, relative
 from materials.render.formatting import Formatter
 from materials.render.policy import ContentPolicy, ContentSandbox, Refused, TooLarge
 from materials.sources.project import Document, Project
-from materials.render.typography import nbsp, smarty_substitutions, text_nodes
+from materials.render.typography import email, mark_names, nbsp, smarty_substitutions, text_nodes
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
 KIND_NAMES = {
@@ -161,7 +161,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.templates.install_gettext_translations(translations, newstyle=True)
-        self.templates.filters.update(self.fmt.filters())
+        self.templates.filters.update(self.fmt.filters(), email=email)
         # Content is trusted to staff but still sandboxed: no attribute tricks, and values from
         # data files are HTML-escaped when they enter the Markdown.
         # `{#id}` on headings is attr_list syntax, so Jinja comments in content are `{##  ##}`.
@@ -276,7 +276,8 @@ class Renderer:
         try:
             html = self.templates.get_template(template).render(base)
             body = html.find("<body")
-            return html[:body] + text_nodes(html[body:], lambda t: nbsp(t, self.lang))
+            names = (self.project.organisation, *self.project.names)
+            return html[:body] + text_nodes(html[body:], lambda t: mark_names(nbsp(t, self.lang), names))
         except jinja2.TemplateSyntaxError as exc:
             raise ProjectError(Problem(self._template_name(exc.filename or self.project.templates_dir / template),
                                        f"template error: {exc.message}", exc.lineno))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from materials.errors import Problem, ProjectError
 from materials.render.fit import fitted
+from materials.render.lines import limit_hyphenated_lines
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ def warm_up() -> None:
 def lay_out(job: PdfJob):
     """The document laid out as its PDF will be: WeasyPrint's Document, whose pages hold the
     layout tree (`document.pages[i]._page_box`), each slide set to fit its frame (fit.py; a slide
-    that cannot fit is a ProjectError). The stylesheet every page shares is parsed once per
+    that cannot fit is a ProjectError) and no paragraph with more than two hyphenated lines in a
+    row (lines.py). The stylesheet every page shares is parsed once per
     worker and reused."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -148,8 +150,11 @@ def lay_out(job: PdfJob):
         stylesheets.append(_worker[key])
     document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
     source = Path(job.allowed[0]).parent / job.name if job.allowed and job.name else None
-    return fitted(lambda: document.render(stylesheets=stylesheets, font_config=fonts, **PDF_OPTIONS),
-                  source, job.name or job.key)
+
+    def render():
+        return document.render(stylesheets=stylesheets, font_config=fonts, **PDF_OPTIONS)
+
+    return limit_hyphenated_lines(fitted(render, source, job.name or job.key), render)
 
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}

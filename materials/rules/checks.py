@@ -457,9 +457,10 @@ class Checker:
         a, b = Counter(CATALOG_PLACEHOLDER.findall(source)), Counter(CATALOG_PLACEHOLDER.findall(text))
         if a != b and placeholders:  # (not when Babel's format check has said it already)
             add("catalog-placeholder", f"placeholders differ ({multiset_difference(a, b)}); keep exactly the source's.")
-        for opening, closing in ("()", "[]"):
-            if text.count(opening) != text.count(closing) or text.count(opening) != source.count(opening):
-                add("catalog-brackets", f"its {opening}{closing} brackets do not pair as in the source; close each one.")
+        bare = CATALOG_PLACEHOLDER.sub("", text)  # (a placeholder's own brackets do not count)
+        for opening, closing in ("()", "[]"):  # a translation may add a pair (Finnish: "(%(name)s)")
+            if bare.count(opening) != bare.count(closing):
+                add("catalog-brackets", f"its {opening}{closing} brackets do not pair; close each one.")
         words = WORDS.findall(source)
         if text == source and len(words) >= 2:
             add("catalog-unchanged", "the translation is the English text; translate it.")

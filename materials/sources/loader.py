@@ -10,7 +10,7 @@ commands refuse on their errors.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -101,6 +101,7 @@ def load(root: Path, municipalities: list[str] | None = None, project: Project |
             s.unreadable += [Unreadable("catalog", lang, "", p) for p in exc.problems]
     try:
         s.glossary = load_glossary(root)
+        s.project = replace(project, names=s.glossary.names)
     except ProjectError as exc:
         s.unreadable += [Unreadable("glossary", "", "", p) for p in exc.problems]
     try:

@@ -39,6 +39,9 @@ class Project(Outline):
     departments: tuple[str, ...] = ()
     countries: dict[str, str] = field(default_factory=dict)
     lines: dict = field(default_factory=dict, repr=False)  # a value's path -> its line in project.yaml
+    # Names no language translates and no line breaks (locale/glossary.yaml's names; sources.load
+    # fills them in once it has read the glossary).
+    names: tuple[str, ...] = ()
 
 
 # -- the file's model: what content/project.yaml may say ---------------------------------------

@@ -41,6 +41,7 @@ class DocStatus:
     doc: str
     sections: tuple[SectionStatus, ...]
     problem: str = ""  # why a content file could not be read
+    title: str = ""  # the source's title, as the dashboard names the document
 
     def _count(self, state: str) -> int:
         return sum(s.state == state for s in self.sections)
@@ -101,7 +102,7 @@ def doc_status(stamped: dict[str, stamps.Confirmed], lang: str, src: ContentFile
             if sid in stamped:  # a section never confirmed has no earlier source to compare with
                 diff = stamps.diff(stamped[sid].source, text)
             sections.append(SectionStatus(sid, OUTDATED, text, translated[sid], diff))
-    return DocStatus(lang, src.doc_id, tuple(sections), problem)
+    return DocStatus(lang, src.doc_id, tuple(sections), problem, str(src.meta.get("title", "")))
 
 
 def catalog_status(sources: Sources, lang: str, template_ids: set) -> CatalogStatus:
@@ -186,7 +187,15 @@ def _difflines(diff: str) -> list[list[tuple[str, str]]]:
 
 
 def write_html(statuses: list[LangStatus], out_dir: Path, project) -> Path:
-    """Write status.html and status/<lang>/<doc>.html under out_dir; returns the dashboard's path."""
+    """Write status.html and status/<lang>/<doc>.html under out_dir; returns the dashboard's path.
+    The pages are set in the project's fonts, from assets/fonts/ as the build places them (placed
+    here too when no build has)."""
+    from materials.render.fonts import font_files
+
+    for name, data in font_files().items():
+        path = out_dir / "assets" / "fonts" / name
+        if not path.is_file() or path.stat().st_size != len(data):
+            write_atomic(path, data)
     source_lang = project.source_language
     source = project.languages[source_lang].name
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
@@ -196,11 +205,13 @@ def write_html(statuses: list[LangStatus], out_dir: Path, project) -> Path:
     page = env.get_template("status-page.html")
     for ls in statuses:
         for d in ls.docs:
-            html = page.render(d=d, name=ls.name, source=source, source_lang=source_lang, css=css)
+            html = page.render(d=d, name=ls.name, source=source, source_lang=source_lang, organisation=project.organisation,
+                               css=css.replace("assets/fonts/", "../../assets/fonts/"))
             write_atomic(out_dir / "status" / ls.lang / f"{d.doc}.html", html.encode("utf-8"))
     dashboard = out_dir / "status.html"
     # Written last, so that its links point to pages that exist.
-    html = env.get_template("status.html").render(statuses=statuses, source=source, css=css)
+    html = env.get_template("status.html").render(statuses=statuses, source=source, css=css,
+                                                  organisation=project.organisation)
     write_atomic(dashboard, html.encode("utf-8"))
     return dashboard
 
