@@ -633,7 +633,7 @@ def _(p):
 
 @case("catalog-garbage-line")
 def _(p):
-    line = line_of(p, PO_FI, 'msgid "[date]"')
+    line = line_of(p, PO_FI, 'msgid "to be announced"')
     lines = read(p, PO_FI).split("\n")
     lines.insert(line - 1, "this is not a catalog line")
     write(p, PO_FI, "\n".join(lines))
@@ -668,9 +668,9 @@ def _(p):
 
 @case("catalog-fuzzy-message")
 def _(p):
-    replace(p, PO_FI, 'msgid "[date]"', '#, fuzzy\nmsgid "[date]"')
-    line = read(p, PO_FI).split("\n").index('msgid "[date]"') + 1
-    return Case(BUILD_FI, [f"{PO_FI}:{line}: catalog: Message \"[date]\" is marked fuzzy", "or add --draft"], one_line=False)
+    replace(p, PO_FI, 'msgid "to be announced"', '#, fuzzy\nmsgid "to be announced"')
+    line = read(p, PO_FI).split("\n").index('msgid "to be announced"') + 1
+    return Case(BUILD_FI, [f"{PO_FI}:{line}: catalog: Message \"to be announced\" is marked fuzzy", "or add --draft"], one_line=False)
 
 
 @case("catalog-wrong-plural-forms-header")

@@ -211,9 +211,9 @@ def test_serve_survives_a_broken_project_file_and_a_broken_catalog(proj):
 # 5. A broken catalog line never reaches a page; build refuses what check finds.
 
 @pytest.mark.parametrize("old, new, offset, expected", [
-    ('msgstr "[kunta]"', 'msgstr "[kunta]', 0, "malformed catalog line"),
-    ('msgstr "[kunta]"', "msgstr kunta", 0, "malformed catalog line"),
-    ('msgstr "[kunta]"', 'msgstr "[kunta]"\nmsgstr "[kaupunki]"', 1, "malformed catalog: a second msgstr in one message"),
+    ('msgstr "Kuntasi"', 'msgstr "Kuntasi', 0, "malformed catalog line"),
+    ('msgstr "Kuntasi"', "msgstr kunta", 0, "malformed catalog line"),
+    ('msgstr "Kuntasi"', 'msgstr "Kuntasi"\nmsgstr "Kaupunkisi"', 1, "malformed catalog: a second msgstr in one message"),
     # A message's problems are named at its msgid, the line before.
     ('msgstr "Ryhmä %(number)s"', 'msgstr "Ryhmä %(numero)s"', -1, "unknown named placeholder 'numero'"),
     ('msgstr "Sivu %(page)s/%(pages)s"', 'msgstr "Sivu %(sivu)s/%(pages)s"', -1, "unknown named placeholder 'sivu'"),

@@ -138,6 +138,14 @@ def stylesheet(project: Project, name: str) -> str:
         return ""
 
 
+def municipality_names(municipality: Municipality | None) -> tuple[str, ...]:
+    """The names a municipality's pages show: its own, its contact's, its venues'."""
+    if municipality is None:
+        return ()
+    venues = [place.venue for place in municipality.places.values()]
+    return tuple(n for n in (municipality.name, municipality.contact.get("name", ""), *venues) if n)
+
+
 class Renderer:
     """Renders one language's documents to HTML pages."""
 
@@ -258,7 +266,9 @@ class Renderer:
             for code, lang in self.project.languages.items()
         ]
 
-    def _page(self, template: str, **variables) -> str:
+    def _page(self, template: str, names: tuple[str, ...] = (), **variables) -> str:
+        """A template rendered as a page; `names`: the names it shows besides the organisation's
+        and the glossary's (a municipality's), which no line breaks inside a word."""
         base = {
             "lang": self.lang,
             "organisation": self.project.organisation,
@@ -276,7 +286,7 @@ class Renderer:
         try:
             html = self.templates.get_template(template).render(base)
             body = html.find("<body")
-            names = (self.project.organisation, *self.project.names)
+            names = (self.project.organisation, *self.project.names, *names)
             return html[:body] + text_nodes(html[body:], lambda t: mark_names(nbsp(t, self.lang), names))
         except jinja2.TemplateSyntaxError as exc:
             raise ProjectError(Problem(self._template_name(exc.filename or self.project.templates_dir / template),
@@ -302,6 +312,7 @@ class Renderer:
         meta = {k: self._inline(self._jinja(v, variables, content, 1), content) for k, v in content.meta.items()}
         html = self._page(
             f"{doc.kind}.html",
+            names=municipality_names(municipality),
             doc=doc,
             meta=meta,
             intro=intro_html,
