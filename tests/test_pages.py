@@ -1,6 +1,10 @@
-"""What the reader sees, on every PDF of a full build in every language: the words of the page
-are all in the PDF's text and none is drawn twice, nothing is cut off by a box that clips, each
-slide fits its frame, only the pinned fonts are embedded, and a handout has its page budget."""
+"""What the reader sees, on every PDF of a full build in every language (and, where a pack's
+data matters, of every pack): the words of the page are all in the PDF's text and none is drawn
+twice, nothing is cut off or past the page's text area, each slide fits its frame, only the
+pinned fonts are embedded, a handout has its page budget; hyphenation follows its rules on the
+drawn lines, running text has a measure of 60-75 characters, letters and agendas keep their page
+budgets, nothing stands alone at a page's top or foot, and a plain build says in words what a
+pack fills in."""
 
 from __future__ import annotations
 
