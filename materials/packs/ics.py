@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
@@ -85,11 +86,25 @@ STEP = dt.timedelta(hours=6)  # no zone changes its offset twice within six hour
 
 
 def transitions(zone: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
-    """The UTC instants in [start, end] at which the zone's offset or name changes, to the second."""
+    """The UTC instants in (start, end] at which the zone's offset or name changes, to the second.
+    Each calendar year of a zone is searched once per process (a pack run writes hundreds of
+    calendars over the same few years)."""
+    utc = dt.timezone.utc
+    years = range(start.astimezone(utc).year, end.astimezone(utc).year + 1)
+    return [t for y in years for t in _year_transitions(zone.key, y) if start < t <= end]
+
+
+@lru_cache(maxsize=256)
+def _year_transitions(key: str, year: int) -> tuple[dt.datetime, ...]:
+    """The changes of zone `key` in (1 January `year`, 1 January `year + 1`] (UTC)."""
+    zone = ZoneInfo(key)
+
     def state(t: dt.datetime) -> tuple:
         local = t.astimezone(zone)
         return (local.utcoffset(), local.tzname())
 
+    start = dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc)
+    end = start.replace(year=year + 1)
     found, t = [], start
     while t < end:
         nxt = min(t + STEP, end)
@@ -100,7 +115,7 @@ def transitions(zone: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[dt
                 lo, hi = (mid, hi) if state(mid) == state(lo) else (lo, mid)
             found.append(hi.replace(microsecond=0))
         t = nxt
-    return found
+    return tuple(found)
 
 
 def vtimezone(key: str, first: dt.datetime, last: dt.datetime) -> Timezone:

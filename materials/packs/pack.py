@@ -12,6 +12,7 @@ import io
 import json
 import time
 import zipfile
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,7 +25,7 @@ from materials.packs.ics import UID_DOMAIN, CalendarEvent, calendar
 from materials.render.context import event
 from materials.render.fonts import font_files
 from materials.render.html import Page, Renderer
-from materials.render.pdf import PdfJob, PdfRenderer
+from materials.render.pdf import PdfJob, PdfRenderer, collect
 from materials.rules.checks import gate, run as run_rules
 from materials.sources.loader import Sources, every_municipality, load
 from materials.sources.catalogs import N_
@@ -33,6 +34,7 @@ from materials.sources.municipality import EventPlace, Held, MunicipalityFile, t
 from materials.sources.project import Project
 
 SHARED_KINDS = ("programme", "handout")
+AHEAD = 3  # packs begun (HTML made, PDFs queued) before the oldest must be finished
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
 # Translators: the title of a pack's index page; %(municipality)s is its name.
 PACK_TITLE = N_("Polarisation Framework materials for %(municipality)s")
@@ -50,6 +52,21 @@ class PackResult:
     # For send: each session's calendar event, and the calendar versions the pack's files carry.
     events: dict = field(default_factory=dict, compare=False)  # uid -> CalendarEvent
     versions: dict = field(default_factory=dict, compare=False)  # uid -> ledger.Version
+
+
+@dataclass
+class Pending:
+    """A pack begun: its HTML made, its PDFs with the workers (futures)."""
+
+    municipality: MunicipalityFile | None  # None: a language's shared documents
+    lang: str
+    renderer: Renderer
+    files: dict[str, bytes]
+    pages: list
+    futures: list
+
+    def rendered(self) -> bool:
+        return all(f.done() for f in self.futures)
 
 
 @dataclass(frozen=True)
@@ -182,33 +199,45 @@ class Packer:
         # A pack's pages sit beside its assets/: the fonts resolve from build/, not build/<lang>/.
         return pdf_job(self.project, self.out, page.lang, page.doc_id, page.html, key=name, base=self.out)
 
-    def shared_files(self, lang: str) -> dict[str, bytes]:
+    def start_shared(self, lang: str) -> None:
         """Programme and handouts in `lang`: rendered once, then reused by every pack."""
         self.ensure_fonts()
         if lang not in self.shared:
             renderer = self.renderer(lang, self.project.languages[lang].locale)
             pages = [renderer.document(d, self.content(lang, d.id))
                      for d in self.project.documents.values() if d.kind in SHARED_KINDS]
-            pdfs = self.pdfs.render([self.job(p.doc_id, p) for p in pages])
-            files = {}
-            for p in pages:
-                files[f"{p.doc_id}.html"] = p.html.encode("utf-8")
-                files[f"{p.doc_id}.pdf"] = pdfs[p.doc_id]
-            self.shared[lang] = files
-        return self.shared[lang]
+            self.shared[lang] = Pending(None, lang, renderer,
+                                        {f"{p.doc_id}.html": p.html.encode("utf-8") for p in pages}, [],
+                                        self.pdfs.submit([self.job(p.doc_id, p) for p in pages]))
 
-    def make(self, m: MunicipalityFile, lang: str) -> PackResult:
+    def shared_files(self, lang: str) -> dict[str, bytes]:
+        self.start_shared(lang)
+        shared = self.shared[lang]
+        if shared.futures:
+            shared.files.update({f"{key}.pdf": data for key, data in collect(shared.futures).items()})
+            shared.futures = []
+        return shared.files
+
+    def begin(self, m: MunicipalityFile, lang: str) -> Pending:
+        """A pack's HTML, with its PDFs handed to the workers: `finish` it later, and begin the
+        next packs meanwhile, so the workers always have PDFs to render while HTML is made."""
+        self.start_shared(lang)
         renderer = self.renderer(lang, pack_locale(self.project, lang, m.country))
-        files: dict[str, bytes] = dict(self.shared_files(lang))
+        files: dict[str, bytes] = {}
         pages: list[tuple[Item, Page]] = []
         for item in pack_items(self.project, m):
             doc = self.project.documents[item.doc_id]
             page = renderer.document(doc, self.content(lang, item.doc_id), m.view(item.places), item.group)
             pages.append((item, page))
             files[f"{item.name}.html"] = page.html.encode("utf-8")
-        pdfs = self.pdfs.render([self.job(item.name, page) for item, page in pages])
-        for item, _ in pages:
-            files[f"{item.name}.pdf"] = pdfs[item.name]
+        futures = self.pdfs.submit([self.job(item.name, page) for item, page in pages])
+        return Pending(m, lang, renderer, files, pages, futures)
+
+    def finish(self, pending: Pending) -> PackResult:
+        """The pack begun: its PDFs (waited for), calendars, index and manifest, zipped and written."""
+        m, lang, renderer, pages = pending.municipality, pending.lang, pending.renderer, pending.pages
+        pdfs = collect(pending.futures)
+        files = {**self.shared_files(lang), **pending.files, **{f"{key}.pdf": data for key, data in pdfs.items()}}
         events, versions = self.calendars(m, lang, renderer, files)
         for name, data in self.fonts.items():
             files[f"assets/fonts/{name}"] = data
@@ -223,6 +252,9 @@ class Packer:
         path = self.out / "packs" / f"{folder}.zip"
         write_atomic(path, data)
         return PackResult(m.slug, lang, path, len(files), len(data), self.draft, sha256(data), events, versions)
+
+    def make(self, m: MunicipalityFile, lang: str) -> PackResult:
+        return self.finish(self.begin(m, lang))
 
     def ledger(self, m: MunicipalityFile) -> Ledger:
         if m.slug not in self.ledgers:
@@ -287,11 +319,21 @@ def pack(root: Path, slug: str | None = None, all: bool = False, lang: str | Non
     with BuildLock(out), PdfRenderer(jobs) as pdfs:
         pdfs.start()
         packer = Packer(sources, out, draft, pdfs, ledgers=sent)
-        for m, l in work:
-            started = time.perf_counter()
-            results.append(packer.make(m, l))
+        begun: deque = deque()  # (started, pending), oldest first
+
+        def finish_oldest():
+            started, pending = begun.popleft()
+            results.append(packer.finish(pending))
             if on_pack:
                 on_pack(results[-1], time.perf_counter() - started)
+
+        for m, l in work:
+            begun.append((time.perf_counter(), packer.begin(m, l)))
+            # Finish what the workers are done with; never more than AHEAD packs begun.
+            while begun and (len(begun) > AHEAD or begun[0][1].rendered()):
+                finish_oldest()
+        while begun:
+            finish_oldest()
     return results
 
 

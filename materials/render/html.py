@@ -29,6 +29,7 @@ from materials.sources.project import Document, Project
 from materials.render.typography import email, mark_names, nbsp, smarty_substitutions, text_nodes
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
+CONVERTED = 4096  # Markdown texts a renderer keeps converted
 KIND_NAMES = {
     "programme": N_("Programme"),
     "agenda": N_("Agenda"),
@@ -177,6 +178,7 @@ class Renderer:
                                                 comment_start_string="{##", comment_end_string="##}")
         self.content_env.add_filters(self.fmt.filters())
         self._compiled: dict[str, jinja2.Template] = {}  # content sections, compiled once per renderer
+        self._converted: dict[str, Markup] = {}  # Markdown converted, by its text (at most CONVERTED)
         self.markdown = markdown.Markdown(
             extensions=MARKDOWN_EXTENSIONS + ["smarty", ContentPolicy()], output_format="html",
             extension_configs={"smarty": {"substitutions": smarty_substitutions(tuple(self.language.quotes))}})
@@ -218,9 +220,15 @@ class Renderer:
     def _markdown(self, text: str, content: ContentFile | None = None, line: int = 1) -> Markup:
         """Markdown to HTML, under the content policy: a link or attribute it refuses is an error
         at the first line of `text` that holds it."""
+        html = self._converted.get(text)
+        if html is not None:  # a pack run converts the same sections for every municipality
+            return html
+        if len(self._converted) >= CONVERTED:
+            self._converted.clear()  # texts that name a municipality differ in every pack: memory stays flat
         self.markdown.reset()
         try:
-            return Markup(self.markdown.convert(text))
+            html = self._converted[text] = Markup(self.markdown.convert(text))
+            return html
         except Refused as exc:
             lines = text.split("\n")
             at = next((line + i for i, l in enumerate(lines) if exc.needle in l), line)

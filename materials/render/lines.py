@@ -62,20 +62,27 @@ def too_wide(block, line) -> bool:
 def faults(document) -> list[tuple[object, str | None]]:
     """(the paragraph's element, the word) for each line that would be the third hyphenated line
     in a row (or more) of its paragraph; (the element, None) for a paragraph with a line wider
-    than its box."""
-    found = []
+    than its box. A paragraph's lines are counted across a page break, as a reader reads them:
+    what is found depends on the paragraph's text and width, never on where a page ends."""
+    found, paragraphs = [], {}
     for page in document.pages:
         for block, lines in _line_boxes(page._page_box, {}).items():
-            if block.element is not None and any(too_wide(block, line) for line in lines):
-                found.append((block.element, None))
+            if block.element is None:
                 continue
-            run = 0
-            for line, following in zip(lines, lines[1:]):
-                word = broken_word(line, following)
-                run = run + 1 if word else 0
-                if run > MAX_HYPHENATED and block.element is not None:
-                    found.append((block.element, word))
-                    run = 0  # laid out again, the rest of the paragraph changes
+            paragraph = paragraphs.setdefault(block.element, [False, []])
+            paragraph[0] = paragraph[0] or any(too_wide(block, line) for line in lines)
+            paragraph[1] += lines
+    for element, (wide, lines) in paragraphs.items():
+        if wide:
+            found.append((element, None))
+            continue
+        run = 0
+        for line, following in zip(lines, lines[1:]):
+            word = broken_word(line, following)
+            run = run + 1 if word else 0
+            if run > MAX_HYPHENATED:
+                found.append((element, word))
+                run = 0  # laid out again, the rest of the paragraph changes
     return found
 
 
@@ -94,14 +101,66 @@ def unbreak(element, word: str | None) -> None:
             el.tail = plain(el.tail)
 
 
-def limit_hyphenated_lines(document, render):
+class Unbroken:
+    """What earlier documents of a run learned: the words each paragraph had to lose its breaks
+    in, by the paragraph's document, place and markup. A pack run lays out the same paragraphs
+    of an agenda for every municipality; applied before the first layout, what was learned
+    spares those layouts again, and gives the same result, since what a paragraph must lose
+    depends only on its text and its width (fixed by the stylesheet: flow-root columns, tables
+    of fixed layout)."""
+
+    LIMIT = 5000  # paragraphs kept; forgotten all at once beyond (memory stays flat)
+
+    def __init__(self):
+        self.words: dict[tuple, frozenset] = {}
+
+    @staticmethod
+    def keys(root, name: str) -> dict:
+        """{element: key} for each element that holds a soft hyphen, as it stands now."""
+        from xml.etree.ElementTree import tostring
+
+        parents = {child: parent for parent in root.iter() for child in parent}
+        keys = {}
+        for element in root.iter():
+            if not isinstance(element.tag, str) or element.tag in ("html", "body", "main", "head", "style"):
+                continue
+            markup = tostring(element, encoding="unicode")
+            if SOFT_HYPHEN not in markup:
+                continue
+            place, up = [], parents.get(element)
+            while up is not None:
+                place.append((up.tag, up.get("class")))
+                up = parents.get(up)
+            keys[element] = (name, tuple(place), markup)
+        return keys
+
+    def apply(self, keys: dict) -> None:
+        for element, key in keys.items():
+            for word in self.words.get(key, ()):
+                unbreak(element, word)
+
+    def learn(self, keys: dict, lost: dict) -> None:
+        if len(self.words) > self.LIMIT:
+            self.words.clear()
+        for element, words in lost.items():
+            if element in keys:
+                self.words[keys[element]] = self.words.get(keys[element], frozenset()) | words
+
+
+def limit_hyphenated_lines(document, render, unbroken: Unbroken | None = None, keys: dict | None = None):
     """The document, laid out again (`render()`) until no paragraph has more than MAX_HYPHENATED
-    hyphenated lines in a row, nor a line wider than its box."""
+    hyphenated lines in a row, nor a line wider than its box. With `unbroken` (and the `keys`
+    of the document's elements before anything was applied), what this document had to lose
+    is learnt for the next ones."""
+    lost: dict = {}
     for _ in range(ROUNDS):
         found = faults(document)
         if not found:
+            if unbroken is not None and lost:
+                unbroken.learn(keys or {}, lost)
             break
         for element, word in found:
             unbreak(element, word)
+            lost[element] = lost.get(element, frozenset()) | {word}
         document = render()
     return document

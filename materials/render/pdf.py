@@ -10,13 +10,13 @@ import multiprocessing
 import os
 import re
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from materials.errors import Problem, ProjectError
 from materials.render.fit import fitted
-from materials.render.lines import limit_hyphenated_lines
+from materials.render.lines import Unbroken, limit_hyphenated_lines
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,10 @@ def lay_out(job: PdfJob):
     def render():
         return document.render(stylesheets=stylesheets, font_config=fonts, **PDF_OPTIONS)
 
-    return limit_hyphenated_lines(fitted(render, source, job.name or job.key), render)
+    unbroken = _worker.setdefault("unbroken", Unbroken())
+    keys = unbroken.keys(document.etree_element, job.name or job.key)
+    unbroken.apply(keys)
+    return limit_hyphenated_lines(fitted(render, source, job.name or job.key), render, unbroken, keys)
 
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
@@ -198,14 +201,27 @@ def watch_owner(owner: int) -> None:
     threading.Thread(target=watch, name="watch-owner", daemon=True).start()
 
 
+class Pool(ProcessPoolExecutor):
+    """A process pool that always replaces a worker that ended after its share of documents.
+
+    Python 3.11's pool does not when results came back faster than they were asked for (its
+    idle-worker count says there is one to spare while none is left: CPython issue gh-115634,
+    fixed in 3.13), and with work queued ahead the pool ends with no worker at all and waits
+    for ever."""
+
+    def _adjust_process_count(self):
+        while len(self._processes) < self._max_workers:
+            self._spawn_process()
+
+
 def new_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes that start from a clean server process (with WeasyPrint imported, but no
     font state: that is not safe to fork), each readied at once. WeasyPrint's native layer keeps
     about 0.3 MB per document it renders, so a worker is replaced after TASKS_PER_WORKER
     documents: memory stays flat however many packs are made."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["weasyprint"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER,
+    context.set_forkserver_preload(["weasyprint", "materials.render.pdf"])
+    pool = Pool(max_workers=workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER,
                                initializer=watch_owner, initargs=(os.getpid(),))
     for _ in range(workers):
         pool.submit(warm_up)
@@ -238,17 +254,30 @@ class PdfRenderer:
         """Render every job; `on_done(key)` is called as each PDF is ready. A document that
         asked for a file outside the project, or has a slide too full for its frame, is
         reported, with every other such document."""
-        results: dict[str, bytes] = {}
-        refused: list[Problem] = []
         if not jobs:
-            return results
-        for key, data in self.start().pool.map(render_pdf, jobs):
-            if isinstance(data, list):
-                refused += data
-                continue
-            results[key] = data
-            if on_done:
-                on_done(key)
-        if refused:
-            raise ProjectError(refused)
-        return results
+            return {}
+        return collect(self.start().pool.map(render_pdf, jobs), on_done)
+
+    def submit(self, jobs: list[PdfJob]) -> list[Future]:
+        """Start rendering the jobs and return at once: the caller goes on (with the next pack's
+        HTML) while the workers render, and `collect`s the futures when it needs the PDFs."""
+        pool = self.start().pool
+        return [pool.submit(render_pdf, job) for job in jobs]
+
+
+def collect(results, on_done=None) -> dict[str, bytes]:
+    """The PDFs of `results`, (key, bytes or problems) pairs or futures of them, in order; the
+    problems of every refused document together, as one ProjectError."""
+    pdfs: dict[str, bytes] = {}
+    refused: list[Problem] = []
+    for result in results:
+        key, data = result.result() if isinstance(result, Future) else result
+        if isinstance(data, list):
+            refused += data
+            continue
+        pdfs[key] = data
+        if on_done:
+            on_done(key)
+    if refused:
+        raise ProjectError(refused)
+    return pdfs

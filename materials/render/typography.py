@@ -150,13 +150,14 @@ def mark_names(text: str, names: tuple[str, ...]) -> str:
     of class "name", which no line breaks inside a word and no soft hyphen enters."""
     if not names:
         return text
-    pattern = _names_pattern(tuple(sorted({str(escape(n)) for n in names if n}, key=len, reverse=True)))
-    return pattern.sub(lambda m: f'<span class="{NAME_CLASS}">{m.group()}</span>', text)
+    return _names_pattern(tuple(names)).sub(lambda m: f'<span class="{NAME_CLASS}">{m.group()}</span>', text)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _names_pattern(names: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")\w*")
+    """The names as they stand in HTML (escaped), the longest first."""
+    escaped = sorted({str(escape(n)) for n in names if n}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in escaped) + r")\w*")
 
 
 def for_print(html: str, lang: str) -> str:
