@@ -122,15 +122,17 @@ def check(c, lang="all", format="text"):
 def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=None, allow_past=False):
     """Make a municipality's personal materials pack: build/packs/<slug>-<lang>.zip."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
     from rich.table import Table
 
-    from materials.packs.pack import pack as run
+    from materials.packs.pack import by_language, pack as run
 
     console = Console(stderr=True)
     rows = []
     with Progress(TextColumn("packs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as progress:
+                  TextColumn("left"), TimeRemainingColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as progress:
         bar = progress.add_task("packs", total=None)
 
         def done(result, seconds):
@@ -139,7 +141,16 @@ def pack(c, municipality=None, all=False, lang=None, draft=False, jobs=None, all
 
         run(ROOT, municipality, all, lang, draft, job_count(jobs), on_pack=done,
             on_start=lambda n: progress.update(bar, total=n), allow_past=allow_past)
-    table = Table("pack", "files", "size", "seconds", title="Packs" + (" (DRAFT)" if draft else ""))
+    draft_mark = " (DRAFT)" if draft else ""
+    if all:
+        table = Table("language", "packs", "time", "per pack", "size", "largest", title="Packs by language" + draft_mark)
+        for row in by_language(rows):
+            table.add_row(row.lang, str(row.packs), f"{row.seconds:.0f} s", f"{row.seconds / row.packs:.2f} s",
+                          f"{row.size / 1e6:.0f} MB", f"{row.largest / 1e6:.1f} MB")
+        Console().print(table)
+        print(f"{len(rows)} packs in {(ROOT / 'build' / 'packs').relative_to(ROOT)}/", file=sys.stderr)
+        return
+    table = Table("pack", "files", "size", "seconds", title="Packs" + draft_mark)
     for r, seconds in rows:
         table.add_row(str(r.path.relative_to(ROOT)), str(r.files), f"{r.size / 1e6:.1f} MB", f"{seconds:.1f}")
     Console().print(table)

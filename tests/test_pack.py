@@ -241,3 +241,25 @@ def test_malformed_yaml_names_the_line(tree):
     with pytest.raises(ProjectError) as exc:
         pack(tree, "broken")
     assert str(exc.value).startswith("municipalities/broken.yaml:")
+
+
+@pytest.mark.slow
+def test_pack_all_prints_a_table_by_language_and_makes_the_same_packs(packs, tmp_path):
+    """`invoke pack --all`, as a coordinator runs it: packs made side by side (HTML of the next
+    packs while the PDFs of the first render) are byte for byte the packs made one by one."""
+    import subprocess
+    import sys
+
+    _, results = packs
+    proj = copy_project(tmp_path / "p")
+    r = subprocess.run([sys.executable, "-m", "invoke", "pack", "--all", "--jobs", "2"], cwd=proj,
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    assert "Packs by language" in r.stdout
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in r.stdout.splitlines() if line.startswith("│") and line.split("│")[1].strip() in ("nl", "fi", "en")}
+    assert {lang: int(cells[0]) for lang, cells in rows.items()} == {"nl": 2, "fi": 1, "en": 1}
+    assert all(re.fullmatch(r"\d+ s", cells[1]) and re.fullmatch(r"\d+ MB", cells[3]) for cells in rows.values())
+    assert "4 packs in build/packs/" in r.stderr
+    for (slug, lang), made in results.items():
+        assert (proj / "build" / "packs" / f"{slug}-{lang}.zip").read_bytes() == made.path.read_bytes(), (slug, lang)

@@ -305,12 +305,31 @@ class Packer:
         return renderer.pack_index(title, m, personal + shared, calendars)
 
 
+@dataclass(frozen=True)
+class LanguageRow:
+    lang: str
+    packs: int
+    seconds: float
+    size: int
+    largest: int
+
+
+def by_language(rows: list[tuple[PackResult, float]]) -> list[LanguageRow]:
+    """(pack, seconds) rows summed by language, in the order the languages came."""
+    langs = list(dict.fromkeys(r.lang for r, _ in rows))
+    return [LanguageRow(lang, sum(1 for r, _ in rows if r.lang == lang), sum(s for r, s in rows if r.lang == lang),
+                        sum(r.size for r, _ in rows if r.lang == lang), max(r.size for r, _ in rows if r.lang == lang))
+            for lang in langs]
+
+
 def pack(root: Path, slug: str | None = None, all: bool = False, lang: str | None = None,
          draft: bool = False, jobs: int | None = None, out_dir: Path | None = None, on_pack=None,
          on_start=None, allow_past: bool = False) -> list[PackResult]:
     """Make the packs asked for: every source, and every municipality file asked for, is loaded
     and judged by the rules before anything is written. A date that has passed is refused,
-    unless `allow_past` (a pack about sessions already held)."""
+    unless `allow_past` (a pack about sessions already held). `on_pack(result, seconds)` is
+    called as each pack is written, with the time since the one before (packs are made side
+    by side, so that is the run's pace)."""
     sources, work, sent = prepare(root, slug, all, lang, draft, allow_past)
     if on_start:
         on_start(len(work))
@@ -319,18 +338,21 @@ def pack(root: Path, slug: str | None = None, all: bool = False, lang: str | Non
     with BuildLock(out), PdfRenderer(jobs) as pdfs:
         pdfs.start()
         packer = Packer(sources, out, draft, pdfs, ledgers=sent)
-        begun: deque = deque()  # (started, pending), oldest first
+        begun: deque = deque()  # packs begun, oldest first
+
+        last = [time.perf_counter()]
 
         def finish_oldest():
-            started, pending = begun.popleft()
-            results.append(packer.finish(pending))
-            if on_pack:
-                on_pack(results[-1], time.perf_counter() - started)
+            results.append(packer.finish(begun.popleft()))
+            now = time.perf_counter()
+            if on_pack:  # the time since the previous pack was finished: the run's pace
+                on_pack(results[-1], now - last[0])
+            last[0] = now
 
         for m, l in work:
-            begun.append((time.perf_counter(), packer.begin(m, l)))
+            begun.append(packer.begin(m, l))
             # Finish what the workers are done with; never more than AHEAD packs begun.
-            while begun and (len(begun) > AHEAD or begun[0][1].rendered()):
+            while begun and (len(begun) > AHEAD or begun[0].rendered()):
                 finish_oldest()
         while begun:
             finish_oldest()
