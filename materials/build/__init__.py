@@ -89,6 +89,9 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
                 for name, data in font_files().items():
                     out.place(f"assets/fonts/{name}", data)
                 jobs_list = [pdf_job(project, out.dir, p.lang, p.doc_id, p.html) for p in pages if p.kind != "index"]
+                # The longest documents (the handouts) first, so that no core is left alone with
+                # one at the end while the other has nothing to do.
+                jobs_list.sort(key=lambda job: len(job.html), reverse=True)
                 if on_start:
                     on_start(len(jobs_list))
                 pdf_bytes = renderer.render(jobs_list, on_pdf)
