@@ -521,3 +521,56 @@ def test_a_last_page_is_not_left_nearly_empty(full_build, packs_made):
         if not bottoms or bottoms[-1] < height / 3:
             found[label] = f"its last page is filled to {bottoms[-1] / height:.0%} of its height" if bottoms else "empty"
     assert found == {}, found
+
+
+# 10. A page count only where there is more than one page ----------------------------------------
+def page_label(lang: str, page: int, pages: int) -> str:
+    """The running footer's "Page 2 of 5" in the page's language, from its catalog."""
+    from materials.render.html import PAGE_LABEL
+    from materials.sources.catalogs import compiled, po_path, read_catalog
+    from tree import ROOT
+
+    label = PAGE_LABEL if lang == "en" else compiled(read_catalog(po_path(ROOT / "locale", lang), ROOT)).gettext(PAGE_LABEL)
+    return label % {"page": page, "pages": pages}
+
+
+def test_a_one_page_document_has_no_page_count_and_a_longer_one_has_it_on_every_page(full_build, packs_made):
+    out, _, _ = full_build
+    found = {}
+    for label, html, pdf, _ in every_pdf(out, packs_made):
+        lang = lxml.html.fromstring(html.read_bytes()).get("lang")
+        pages = pages_of(pdf)
+        for page in range(1, pages + 1):
+            text = normal(pdf_text(pdf, page))
+            counted = normal(page_label(lang, page, pages)) in text
+            if counted != (pages > 1):
+                found[f"{label} page {page}"] = "its page count" if pages > 1 else f"{page_label(lang, 1, 1)!r}"
+    assert found == {}, f"one-page documents with a page count, or longer ones without: {found}"
+
+
+# 11. WeasyPrint reads the stylesheets and pages without a warning ----------------------------------
+def test_laying_out_the_pages_logs_no_weasyprint_warning(full_build, project, packs_made, monkeypatch, caplog):
+    """Every kind of page in every language, and a pack's, laid out as the build does, with the
+    stylesheets parsed afresh: nothing WeasyPrint would log (an invalid value, an unknown property,
+    a media query it cannot read)."""
+    import logging
+
+    from materials.build import pdf_job
+    from materials.render import pdf
+
+    out, _, _ = full_build
+    monkeypatch.setattr(pdf, "_worker", {})  # the parsed stylesheets of earlier tests: parse them again
+    seen, jobs = set(), []
+    for label, html, _, kind in every_pdf(out, packs_made):
+        lang = lxml.html.fromstring(html.read_bytes()).get("lang")
+        pack = "/" in label and label.split("/")[0] not in LANGS
+        if (kind, lang, pack) in seen:
+            continue
+        seen.add((kind, lang, pack))
+        jobs.append((label, pdf_job(project, out, lang, html.stem, html.read_text(encoding="utf-8"),
+                                    base=out if pack else None)))  # a pack's pages load assets/ as the pack makes them
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        for label, job in jobs:
+            caplog.clear()
+            pdf.lay_out(job)
+            assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == [], label

@@ -154,7 +154,20 @@ def lay_out(job: PdfJob):
     def render():
         return document.render(stylesheets=stylesheets, font_config=fonts, **PDF_OPTIONS)
 
-    return limit_hyphenated_lines(fitted(render, source, job.name or job.key), render)
+    return without_lone_page_count(limit_hyphenated_lines(fitted(render, source, job.name or job.key), render))
+
+
+PAGE_COUNT_BOX = "@bottom-right"  # the margin box that base.html gives the "Page 2 of 5" label
+
+
+def without_lone_page_count(document):
+    """The document, its page count left out when it has one page: "Page 1 of 1" tells the reader
+    of a letter nothing. CSS cannot say this (no condition on counter(pages)), so the laid-out page
+    loses that margin box, which is drawn from the layout tree and nothing else."""
+    if len(document.pages) == 1:
+        page = document.pages[0]._page_box
+        page.children = [box for box in page.children if getattr(box, "at_keyword", None) != PAGE_COUNT_BOX]
+    return document
 
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
