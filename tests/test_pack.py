@@ -79,6 +79,29 @@ def test_groups_get_their_own_invitations_agendas_and_calendars(packs):
     assert {"agenda-intervision-meeting-1.pdf", "agenda-intervision-meeting-2.pdf"} <= names
 
 
+
+def test_the_index_links_every_file_of_the_pack_the_combined_calendars_too(packs):
+    """index.html lists each document and every calendar file: the one of all sessions, one per
+    training group, one per session (its group named), and every link opens a file of the zip."""
+    import lxml.html
+
+    _, results = packs
+    for (slug, lang), r in results.items():
+        files = open_zip(r.path)
+        folder = f"{slug}-{lang}/"
+        index = lxml.html.fromstring(files[folder + "index.html"])
+        links = {a.get("href"): " ".join(a.text_content().split()) for a in index.iter("a")}
+        calendars = {n[len(folder):] for n in files if n.startswith(folder + "calendar/")}
+        assert {"calendar/all-sessions.ics", "calendar/training-group-1.ics"} <= calendars
+        assert calendars <= set(links), f"{slug}-{lang}: calendar files not listed: {sorted(calendars - set(links))}"
+        assert {h for h in links if not h.startswith(("#", "mailto:"))} <= {n[len(folder):] for n in files}
+    links = {a.get("href"): " ".join(a.text_content().split())
+             for a in lxml.html.fromstring(open_zip(results["lindenhoven", "nl"].path)["lindenhoven-nl/index.html"]).iter("a")}
+    assert links["calendar/all-sessions.ics"] == "Alle bijeenkomsten in één bestand"
+    assert links["calendar/training-group-2.ics"] == "Trainingsgroep 2: de bijeenkomsten in één bestand"
+    assert links["calendar/training-day-group-2.ics"] == "Trainingsdag – Groep 2"
+
+
 def test_calendar_files_parse_back_with_local_times_venue_and_language(packs):
     _, results = packs
     files = open_zip(results["koivulahti", "fi"].path)

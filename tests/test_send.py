@@ -385,6 +385,32 @@ def test_a_dry_run_writes_eml_files_that_parse_back_into_the_same_parts(proj):
     assert sorted(p.name for p in other.iterdir()) == names
 
 
+
+def test_the_letters_read_right_a_single_session_in_the_singular_and_the_contact_the_texts_name(proj):
+    """What a reader of the dry run's letters notices: an invitation to one session does not speak
+    of "the sessions", and the cover letter's invitation texts, which send participants to "the
+    contact person named under Contact", are followed by that Contact."""
+    r = send(proj, None, "--municipality", "lindenhoven", "--dry-run", MATERIALS_MAIL_FROM=None)
+    assert r.returncode == 0, r.stderr
+    outbox = proj / "build" / "outbox" / "lindenhoven"
+    bodies = {}
+    for path in sorted(outbox.iterdir()):
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        bodies[path.stem.split("-", 2)[2]] = (" ".join(msg.get_body(("plain",)).get_content().split()),
+                                              msg.get_body(("html",)).get_content())
+    for one in ("invitation-introductory-meeting", "invitation-intervision-meeting-1", "invitation-intervision-meeting-2"):
+        text, _ = bodies[one]
+        assert "zij de bijeenkomst in hun agenda" in text and "zet u de bijeenkomst in uw agenda" in text, one
+        assert "bijeenkomsten in" not in text, one
+    text, _ = bodies["invitation-training-group-1"]
+    assert "zij de bijeenkomsten in hun agenda" in text and "zet u de bijeenkomsten in uw agenda" in text
+    text, html = bodies["cover"]
+    appendix = text.index("De teksten van de uitnodigingen")
+    assert "onder Contact staat vermeld" in text[appendix:]
+    assert text.index("Contact ------- Marieke van den Berg, Beleidsadviseur", appendix) > text.rindex("onder Contact staat")
+    assert html.index(">Contact</h2>") > html.index(">De teksten van de uitnodigingen</h2>")
+
+
 # -- STARTTLS with a throw-away certificate ------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -208,15 +208,15 @@ def render_html(sources: Sources, request: Request, wanted: list[tuple[str, str]
 
 
 def pdf_job(project: Project, build_dir: Path, lang: str, doc_id: str, html: str, key: str | None = None,
-            base: Path | None = None) -> PdfJob:
+            base: Path | None = None, personal: bool = False) -> PdfJob:
     """A document's PDF, from the same HTML as its page (hyphenated for print); `key`: its name
     in the results (default: its path under build/); `base`: the folder its page sits in, where
-    its assets/ resolve (default: build/<lang>/)."""
+    its assets/ resolve (default: build/<lang>/); `personal`: one of a pack's own documents."""
     from materials.render.pdf import PdfJob, pdf_stylesheet, readable_roots
     from materials.render.typography import for_print
 
     return PdfJob(key or f"{lang}/{doc_id}.pdf", for_print(html, lang), Path(base or Path(build_dir) / lang).resolve().as_uri() + "/",
-                  readable_roots(project, build_dir), f"content/{lang}/{doc_id}.md", pdf_stylesheet(project))
+                  readable_roots(project, build_dir), f"content/{lang}/{doc_id}.md", pdf_stylesheet(project), personal)
 
 
 def landing_page(project: Project) -> str:

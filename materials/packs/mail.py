@@ -63,6 +63,9 @@ INVITATION_TEXTS = N_("The invitation texts")
 # Translators: at the top of an invitation sent to the contact person, to pass on.
 FORWARD = N_("Please forward this invitation to the participants. The calendar file attached adds the "
              "sessions to their calendars.")
+# Translators: as the one before, for an invitation to a single session.
+FORWARD_ONE = N_("Please forward this invitation to the participants. The calendar file attached adds the "
+                 "session to their calendars.")
 # Translators: the subject of an invitation to a session that has no invitation document.
 INVITATION_SUBJECT = N_("Invitation: %(session)s")
 # Translators: an invitation to a session that has no invitation document; a table of it follows.
@@ -71,6 +74,8 @@ AGENDA = N_("Agenda")
 CONTACT = N_("Contact")
 # Translators: under an invitation; %(file)s is the calendar file's name.
 CALENDAR_ATTACHED = N_("The calendar file attached, %(file)s, adds the sessions to your calendar.")
+# Translators: as the one before, for an invitation to a single session.
+CALENDAR_ATTACHED_ONE = N_("The calendar file attached, %(file)s, adds the session to your calendar.")
 # Translators: the subject of a cancellation; %(sessions)s names the sessions.
 CANCEL_SUBJECT = N_("Cancelled: %(sessions)s")
 # Translators: a cancellation; a table of the session or sessions follows.
@@ -467,6 +472,13 @@ class Letters:
     def greeting(self, to_contact: bool) -> Block:
         return Block("p", self.t(GREETING, name=self.m.contact["name"]) if to_contact else self.t(GREETING_ALL))
 
+    def contact_blocks(self) -> list[Block]:
+        """The contact person, whom the invitations name ("register with the contact person
+        named under Contact")."""
+        contact = self.m.contact
+        return [Block("h", self.t(CONTACT)),
+                Block("lines", items=(f"{contact['name']}, {contact['role']}", contact["email"], contact["phone"]))]
+
     def invitation_text(self, item) -> Markup:
         """An invitation document's words for this occasion, as the pack's page has them."""
         from materials.render.context import document_context
@@ -538,6 +550,7 @@ class Letters:
             for doc_id, item in invitations.items():
                 blocks.append(Block("text", text=self.packer.content(self.lang, doc_id).meta["title"],
                                     html=self.invitation_text(item)))
+            blocks += self.contact_blocks()  # the Contact the texts refer to, as the invitations show it
         blocks.append(self.footer(to))
         attachments = [Attachment(file, self.result.path.read_bytes(), "application", "zip")] if attached else []
         versions = self.result.versions
@@ -580,8 +593,9 @@ class Letters:
             title = self.t(INVITATION_SUBJECT, session=self.tr(self.project.sessions[o.sessions[0][1]].name))
         subject = f"{title}, {self.fmt.date(first, 'long')} – {self.m.name}"
         blocks = [self.greeting(to_contact)]
+        one = len(o.sessions) == 1
         if to_contact:
-            blocks.append(Block("note", self.t(FORWARD)))
+            blocks.append(Block("note", self.t(FORWARD_ONE if one else FORWARD)))
         if updated:
             subject = self.t(UPDATED, subject=subject)
             blocks.append(Block("note", self.t(REPLACES)))
@@ -592,11 +606,9 @@ class Letters:
             sid, place = o.sessions[0][1], o.sessions[0][2]
             blocks.insert(len(blocks) - 2, Block("p", self.t(INVITED, municipality=self.m.name)))
             blocks += [Block("h", self.t(AGENDA)), Block("agenda", items=tuple(self.agenda(sid, place)))]
-        contact = self.m.contact
-        blocks += [Block("h", self.t(CONTACT)),
-                   Block("lines", items=(f"{contact['name']}, {contact['role']}", contact["email"], contact["phone"]))]
+        blocks += self.contact_blocks()
         ics_name = f"{o.name}.ics"
-        blocks.append(Block("p", self.t(CALENDAR_ATTACHED, file=ics_name)))
+        blocks.append(Block("p", self.t(CALENDAR_ATTACHED_ONE if one else CALENDAR_ATTACHED, file=ics_name)))
         if not item:
             blocks += self.closing()
         blocks.append(self.footer(to))

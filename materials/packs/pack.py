@@ -87,11 +87,6 @@ def pack_items(project: Project, m: MunicipalityFile) -> list[Item]:
             if doc.kind not in SHARED_KINDS and set(doc.sessions) <= set(held.places)]
 
 
-def sessions_of(m: MunicipalityFile) -> list[tuple[str, str, EventPlace]]:
-    """(calendar file name, session id, place) for every session of the municipality."""
-    return [(f"{sid}{held.suffix}", sid, place) for held in m.occasions for sid, place in held.places.items()]
-
-
 @dataclass(frozen=True)
 class Occasion:
     """One occasion of a municipality as its calendars and messages know it. `name` is stable
@@ -195,9 +190,10 @@ class Packer:
             self.contents[lang] = contents_of(self.sources, lang, self.draft)[0]
         return self.contents[lang][doc_id]
 
-    def job(self, name: str, page: Page) -> PdfJob:
+    def job(self, name: str, page: Page, personal: bool = True) -> PdfJob:
         # A pack's pages sit beside its assets/: the fonts resolve from build/, not build/<lang>/.
-        return pdf_job(self.project, self.out, page.lang, page.doc_id, page.html, key=name, base=self.out)
+        return pdf_job(self.project, self.out, page.lang, page.doc_id, page.html, key=name, base=self.out,
+                       personal=personal)
 
     def start_shared(self, lang: str) -> None:
         """Programme and handouts in `lang`: rendered once, then reused by every pack."""
@@ -208,7 +204,7 @@ class Packer:
                      for d in self.project.documents.values() if d.kind in SHARED_KINDS]
             self.shared[lang] = Pending(None, lang, renderer,
                                         {f"{p.doc_id}.html": p.html.encode("utf-8") for p in pages}, [],
-                                        self.pdfs.submit([self.job(p.doc_id, p) for p in pages]))
+                                        self.pdfs.submit([self.job(p.doc_id, p, personal=False) for p in pages]))
 
     def shared_files(self, lang: str) -> dict[str, bytes]:
         self.start_shared(lang)
@@ -296,11 +292,20 @@ class Packer:
 
     def index(self, m: MunicipalityFile, lang: str, renderer: Renderer, pages) -> str:
         docs = [(d, self.content(lang, d.id)) for d in self.project.documents.values() if d.kind in SHARED_KINDS]
-        shared = [{"name": d.id, "title": c.meta["title"], "kind": d.kind, "group": None} for d, c in docs]
+        shared = [{"name": d.id, "title": c.meta["title"], "kind": d.kind, "group": None, "date": None} for d, c in docs]
+        date = lambda place: renderer.fmt.date(place.date, "long")  # noqa: E731
         personal = [{"name": item.name, "title": self.content(lang, item.doc_id).meta["title"], "group": item.group,
-                     "kind": self.project.documents[item.doc_id].kind} for item, _ in pages]
-        calendars = [{"name": name, "session": session_id, "date": renderer.fmt.date(place.date, "long")}
-                     for name, session_id, place in sessions_of(m)]
+                     "kind": self.project.documents[item.doc_id].kind,
+                     "date": date(min(item.places.values(), key=lambda place: place.date))} for item, _ in pages]
+        # The files calendars() writes: all sessions, each occasion of several sessions (a training
+        # group), each session.
+        calendars = [{"kind": "all", "name": "all-sessions"}]
+        occasions = occasions_of(self.project, m)
+        calendars += [{"kind": "group", "name": o.name, "group": o.held.group or 1,
+                       "sessions": [{"session": sid, "date": date(place)} for _, sid, place, _ in o.sessions]}
+                      for o in occasions if len(o.sessions) > 1]
+        calendars += [{"kind": "session", "name": name, "session": sid, "group": o.held.group, "date": date(place)}
+                      for o in occasions for name, sid, place, _ in o.sessions]
         title = renderer.gettext(PACK_TITLE) % {"municipality": m.name}
         return renderer.pack_index(title, m, personal + shared, calendars)
 

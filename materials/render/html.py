@@ -51,6 +51,27 @@ UNTRANSLATED_LABEL = N_("Draft: not yet translated")
 PAGE_LABEL = N_("Page %(page)s of %(pages)s")
 
 
+SLIDES_PER_PAGE = 3  # a handout's page: three slides, each with its notes beside it (style.css)
+
+
+def slide_pages(count: int, per_page: int = SLIDES_PER_PAGE) -> list[int]:
+    """How many slides each page of a handout holds: `per_page`, except that a last page would
+    never hold a slide alone (13 slides: 3, 3, 3, 2, 2), which reads as one left over."""
+    pages = [per_page] * (count // per_page) + ([count % per_page] if count % per_page else [])
+    if len(pages) > 1 and pages[-1] == 1 and per_page > 2:
+        pages[-2:] = [per_page - 1, 2]
+    return pages
+
+
+def page_starts(count: int) -> set[int]:
+    """The slides (0-based) that open a page of the handout."""
+    starts, first = set(), 0
+    for n in slide_pages(count):
+        starts.add(first)
+        first += n
+    return starts
+
+
 @dataclass(frozen=True)
 class RenderedSection:
     id: str
@@ -326,6 +347,7 @@ class Renderer:
             intro=intro_html,
             sections=sections,
             by_id={s.id: s for s in sections},
+            page_starts=page_starts(len(sections)) if slide else set(),
             languages=self._languages(doc.id),
             **variables,
             **({"group": self.gettext(GROUP_LABEL) % {"number": group}} if group else {}),

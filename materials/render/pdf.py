@@ -27,6 +27,9 @@ class PdfJob:
     allowed: tuple[str, ...] = ()  # folders WeasyPrint may read files from
     name: str = ""  # the document, for messages
     pdf_css: str = ""  # paged-media rules for the PDF only (static/pdf.css)
+    # A pack's agenda or invitation: laid out once per municipality, with the same paragraphs,
+    # so what one had to lose to the hyphenation rule is applied to the next (lines.Unbroken).
+    personal: bool = False
 
 
 def readable_roots(project, build_dir: Path) -> tuple[str, ...]:
@@ -154,10 +157,25 @@ def lay_out(job: PdfJob):
     def render():
         return document.render(stylesheets=stylesheets, font_config=fonts, **PDF_OPTIONS)
 
-    unbroken = _worker.setdefault("unbroken", Unbroken())
-    keys = unbroken.keys(document.etree_element, job.name or job.key)
-    unbroken.apply(keys)
-    return limit_hyphenated_lines(fitted(render, source, job.name or job.key), render, unbroken, keys)
+    unbroken = _worker.setdefault("unbroken", Unbroken()) if job.personal else None
+    keys = unbroken.keys(document.etree_element, job.name or job.key) if unbroken else {}
+    if unbroken:
+        unbroken.apply(keys)
+    return without_lone_page_count(limit_hyphenated_lines(fitted(render, source, job.name or job.key), render,
+                                                          unbroken, keys))
+
+
+PAGE_COUNT_BOX = "@bottom-right"  # the margin box that base.html gives the "Page 2 of 5" label
+
+
+def without_lone_page_count(document):
+    """The document, its page count left out when it has one page: "Page 1 of 1" tells the reader
+    of a letter nothing. CSS cannot say this (no condition on counter(pages)), so the laid-out page
+    loses that margin box, which is drawn from the layout tree and nothing else."""
+    if len(document.pages) == 1:
+        page = document.pages[0]._page_box
+        page.children = [box for box in page.children if getattr(box, "at_keyword", None) != PAGE_COUNT_BOX]
+    return document
 
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
