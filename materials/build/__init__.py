@@ -1,13 +1,15 @@
 """`invoke build`: one linear function of named stages.
 
-plan (what is stale) -> load every source and judge it by the rules (errors stop here)
--> render HTML -> render PDF (a worker pool, started before the HTML) -> write -> manifest last.
+plan (what is stale) -> load every source -> render HTML, each page's PDF handed to a worker
+pool (started first) as soon as its HTML is made -> judge the sources by the rules while the
+PDFs render (errors stop here, and the PDFs are dropped) -> write -> manifest last.
 
 Nothing is written until every stale output has rendered, so bad input leaves build/ as it
 was. The outputs are then staged beside their targets and renamed into place together, the
 manifest last (output.py): a build that fails while writing (a full disk) leaves build/ as it
 was, and one killed during the renames leaves every file whole and listed truthfully; the next
-build redoes the rest. The fonts the PDFs load are the one thing placed in build/ before.
+build redoes the rest. The PDFs read the pinned fonts from their packages (pdf.py), so nothing
+is placed in build/ before the rules have passed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from materials.build.keys import Inputs, digest
 from materials.output import BuildLock, Entry, Output, read_state
@@ -70,34 +72,48 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
         stale = plan(project, out, request)
         if stale:
             from materials.render.fonts import font_files
-            from materials.render.pdf import PdfRenderer
+            from materials.errors import ProjectError
+            from materials.render.pdf import PdfRenderer, collect
             from materials.rules.checks import gate, run as run_rules
             from materials.sources.loader import load
             if outline is not None:  # something to render: the whole project, validated
                 project = _load_project(root)
             own = pdfs is None
             renderer = pdfs or PdfRenderer(jobs)
+            futures: list = []
             try:
                 if sum(d != "index" for _, d in stale):
                     renderer.start()  # the workers import WeasyPrint while the sources load and the HTML renders
-                # 2. Load every source once, and judge it: an error stops the build here.
-                sources = load(root, project=project)
-                gate(run_rules(sources, list(request.langs)), request.draft)
-                # 3. HTML, for every stale page; a document's HTML also feeds its PDF.
-                pages = render_html(sources, request, list(stale))
-                # 4. PDF: the fonts are in place first, since the PDF's stylesheet loads them from build/assets.
-                for name, data in font_files().items():
-                    out.place(f"assets/fonts/{name}", data)
-                jobs_list = [pdf_job(project, out.dir, p.lang, p.doc_id, p.html) for p in pages if p.kind != "index"]
-                # The longest documents (the handouts) first, so that no core is left alone with
-                # one at the end while the other has nothing to do.
-                jobs_list.sort(key=lambda job: len(job.html), reverse=True)
                 if on_start:
-                    on_start(len(jobs_list))
-                pdf_bytes = renderer.render(jobs_list, on_pdf)
+                    on_start(sum(d != "index" for _, d in stale))
+                # 2. Load every source once.
+                sources = load(root, project=project)
+                # 3. HTML, for every stale page, each document's PDF handed to the workers as soon
+                #    as its HTML is made (the longest first, so no core is left alone with one at
+                #    the end): they render while the rules judge the sources.
+                pages, failed = [], None
+                try:
+                    for page in html_pages(sources, request, by_length(sources, list(stale))):
+                        pages.append(page)
+                        if page.kind != "index":
+                            futures += renderer.submit([pdf_job(project, out.dir, page.lang, page.doc_id, page.html)])
+                except ProjectError as exc:
+                    failed = exc
+                # 4. Judge the sources: an error stops the build here, and the PDFs are dropped;
+                #    the rules' findings come before an error the HTML ran into.
+                gate(run_rules(sources, list(request.langs)), request.draft)
+                if failed:
+                    raise failed
+                pdf_bytes = collect(futures, on_pdf)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
             finally:
                 if own:
                     renderer.__exit__(None, None, None)
+            for name, data in font_files().items():  # the fonts the HTML pages load
+                out.place(f"assets/fonts/{name}", data)
             # 5. Write: each output atomically, with its key.
             for page in pages:
                 key = stale[page.lang, page.doc_id]
@@ -192,19 +208,33 @@ def renderer_for(sources: Sources, lang: str, **options) -> Renderer:
 
 def render_html(sources: Sources, request: Request, wanted: list[tuple[str, str]]) -> list[Page]:
     """The wanted (language, document or "index") pages."""
-    project, pages = sources.project, []
-    for lang in request.langs:
-        todo = [d for l, d in wanted if l == lang]
-        if not todo:
+    return list(html_pages(sources, request, wanted))
+
+
+def html_pages(sources: Sources, request: Request, wanted: list[tuple[str, str]]) -> Iterator[Page]:
+    """The wanted pages, one by one, in the order asked."""
+    project, renderers, contents = sources.project, {}, {}
+    for lang, doc_id in wanted:
+        if lang not in request.langs:
             continue
-        renderer = renderer_for(sources, lang)
-        contents, borrowed = contents_of(sources, lang, request.draft)
-        for doc_id in todo:
-            if doc_id == "index":
-                pages.append(renderer.index([(project.documents[d], contents[d]) for d in project.documents]))
-            else:
-                pages.append(renderer.document(project.documents[doc_id], contents[doc_id], untranslated=doc_id in borrowed))
-    return pages
+        if lang not in renderers:
+            renderers[lang], contents[lang] = renderer_for(sources, lang), contents_of(sources, lang, request.draft)
+        renderer, (texts, borrowed) = renderers[lang], contents[lang]
+        if doc_id == "index":
+            yield renderer.index([(project.documents[d], texts[d]) for d in project.documents])
+        else:
+            yield renderer.document(project.documents[doc_id], texts[doc_id], untranslated=doc_id in borrowed)
+
+
+def by_length(sources: Sources, wanted: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pages, the longest document first (its PDF takes longest); indexes last."""
+    def length(item):
+        lang, doc_id = item
+        content = sources.content(lang, doc_id) if doc_id != "index" else None
+        content = content or (sources.content(sources.source, doc_id) if doc_id != "index" else None)
+        return -sum(len(s.body) for s in content.sections) if content else 0
+
+    return sorted(wanted, key=length)
 
 
 def pdf_job(project: Project, build_dir: Path, lang: str, doc_id: str, html: str, key: str | None = None,

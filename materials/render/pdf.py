@@ -12,6 +12,7 @@ import re
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from materials.errors import Problem, ProjectError
@@ -56,6 +57,7 @@ def make_fetcher(allowed: tuple[str, ...]):
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     roots = [Path(a).resolve() for a in allowed]
+    fonts = pinned_fonts()
 
     class ProjectFetcher(URLFetcher):
         def __init__(self):
@@ -67,13 +69,25 @@ def make_fetcher(allowed: tuple[str, ...]):
                 return super().fetch(url, headers)
             if scheme == "file":
                 parts = urlsplit(url)
-                path = Path(unquote(parts.path)).resolve()
+                path = Path(unquote(parts.path))
+                if not parts.netloc and path.parent.parts[-2:] == ("assets", "fonts") and path.name in fonts:
+                    # The pinned fonts, from their packages: the same bytes build/assets/fonts gets
+                    # for the HTML pages, but a PDF need not wait for them to be written there.
+                    return super().fetch(fonts[path.name].as_uri(), headers)
+                path = path.resolve()
                 # No host: urllib would look a file URL's host up on the network.
                 if not parts.netloc and any(path.is_relative_to(root) for root in roots):
                     return super().fetch(url, headers)
             raise FatalURLFetchingError(f"refused to load {url}: only files inside the project may be used")
 
     return ProjectFetcher()
+
+
+@lru_cache(maxsize=1)
+def pinned_fonts() -> dict[str, Path]:
+    from materials.render.fonts import font_paths
+
+    return {path.name: path for path in font_paths()}
 
 
 TASKS_PER_WORKER = 60
