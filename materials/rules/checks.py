@@ -428,6 +428,13 @@ class Checker:
                          f"translation as the diff shows, then run invoke i18n.stamp --lang {lang} --doc {src.doc_id}.",
                          stamps.diff(confirmed.source, text), draft_ok=True)
 
+    def source_words(self, content: ContentFile) -> None:
+        """The source's own slips a reviewer sees: a word written twice."""
+        for s in content.sections:
+            self.about = (s.id, s.text)
+            self.issues(self.source, content, self.review.repeated(self.source, s.id, (), blocks(s)))
+        self.about = ("", "")
+
     # -- agendas -------------------------------------------------------------------------------
     def agenda(self, lang: str, content: ContentFile) -> None:
         doc = self.project.documents[content.doc_id]
@@ -565,6 +572,7 @@ def run(sources: Sources, langs: list[str]) -> Report:
     source_docs = checker.documents(sources, source)
     for content in source_docs.values():
         checker.agenda(source, content)
+        checker.source_words(content)
     for l in langs:
         if l == source:
             continue

@@ -73,11 +73,11 @@ class Unavailable(Exception):
 def speller(lang: str, locale: str) -> Speller:
     """The language's speller; Unavailable when its dictionary is not installed."""
     if lang == "fi":
-        try:
-            import libvoikko
+        import libvoikko
 
+        try:
             voikko = libvoikko.Voikko("fi")
-        except (ImportError, OSError, Exception) as exc:  # libvoikko raises its own VoikkoException
+        except (OSError, libvoikko.VoikkoException) as exc:  # no library, or no Finnish dictionary
             raise Unavailable(f"Voikko cannot be opened ({exc}); install libvoikko1 and voikko-fi (./setup)") from None
         return Speller(lang, voikko.spell, voikko.analyze)
     try:

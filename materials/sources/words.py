@@ -37,7 +37,8 @@ def load_words(root: Path, lang: str) -> frozenset[str]:
         if not entry:
             continue
         if not WORD.match(entry):
-            problems.append(Problem(name, f"expected one word on the line (letters, with - or ' inside), got {entry[:40]!r}", n))
+            problems.append(Problem(name, f"expected one word (letters, with - or ' inside), got {entry[:40]!r}; "
+                                          "write one word a line.", n))
             continue
         words.add(entry.lower())
     if problems:
