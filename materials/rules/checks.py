@@ -262,15 +262,6 @@ def link_site(target: str) -> str:
     return target
 
 
-def is_translatable(paragraph: str, names: tuple[str, ...]) -> bool:
-    """False when a paragraph is only names, values and punctuation (it may stay the same)."""
-    text = EXPRESSION.sub(" ", paragraph)
-    for name in names:
-        text = text.replace(name, " ")
-    words = [w for w in tokens(text) if len(w) > 1]
-    return len(words) >= 2
-
-
 class Checker:
     def __init__(self, project: Project, glossary: Glossary, words: dict[str, frozenset[str]] | None = None):
         self.project = project
@@ -337,11 +328,6 @@ class Checker:
         for key in src.meta:
             if key not in tr.meta:
                 self.add("missing-section", lang, tr.doc_id, tr.name, 1, f"Front matter key '{key}' is missing; translate it.", draft_ok=True)
-            elif tr.meta[key] == src.meta[key] and is_translatable(str(src.meta[key]), self.glossary.names):
-                self.about = (stamps.META, str(tr.meta[key]))
-                self.add("untranslated", lang, tr.doc_id, tr.name, tr.meta_line(key),
-                         f"The front matter's {key} is the source's (\"{str(tr.meta[key])[:60]}\"); translate it.", draft_ok=True)
-                self.about = ("", "")
         self.about = (stamps.META, "")
         self.issues(lang, tr, self.review.front_matter(lang, src.meta, tr.meta, tr.meta_line))
         self.about = ("", "")
@@ -383,12 +369,6 @@ class Checker:
         for alt, src in IMAGE.findall(tr_text):
             if not alt.strip():
                 self.add("image", lang, doc, file, t.line, f"Image {src} in section '{s.id}' has no alt text; describe it in this language.", draft_ok=True)
-        source_blocks = {b.text for b in blocks(s)}  # each paragraph, list item and heading on its own
-        for b in blocks(t):
-            if b.text in source_blocks and is_translatable(b.text, self.glossary.names):
-                self.add("untranslated", lang, doc, file, b.line,
-                         f"Section '{s.id}' has text identical to the source (\"{b.text[:60]}\"); translate it.", draft_ok=True)
-                break
         self.terms(lang, tr, s, t)
         source_name = relative(self.project.content_file(self.source, tr.doc_id), self.project.root)
         self.issues(lang, tr, self.review.section(lang, s, t, source_name, complete))

@@ -55,6 +55,13 @@ class Issue:
 NOT_LETTERS = re.compile(r"[\W\d_]+")
 
 
+def translatable(text: str, names: tuple[str, ...]) -> bool:
+    """False when a text is only names, values and punctuation (it may stay the same)."""
+    for name in names:
+        text = text.replace(name, " ")
+    return len([w for w in tokens(text) if len(w) > 1]) >= 2
+
+
 def english_name(code: str) -> str:
     """A language as the messages name it: Finnish, Dutch (Babel's names)."""
     from babel import Locale, UnknownLocaleError
@@ -128,7 +135,8 @@ class Reviewer:
         there is called extra until the heading is back)."""
         a, b = blocks(s), blocks(t)
         identical = {x.text for x in a}
-        out = [i for i in self.alignment(lang, s, a, b, source_name) if complete or not i.code.startswith("extra-")]
+        out = self.untranslated(f"Section '{s.id}' has text identical to the source", a, b)
+        out += [i for i in self.alignment(lang, s, a, b, source_name) if complete or not i.code.startswith("extra-")]
         for block in b:
             if block.text in identical:  # `untranslated` says so
                 continue
@@ -143,15 +151,25 @@ class Reviewer:
         """The title, subtitle and summary: another language left, spelling."""
         out = []
         for key, value in tr.items():
-            if not isinstance(value, str) or value == src.get(key):  # identical: `untranslated`
+            block = Block("paragraph", "body", line_of(key), str(value))
+            if value == src.get(key):
+                out += self.untranslated(f"The front matter's {key} is the source's", [block], [block])
                 continue
-            block = Block("paragraph", "body", line_of(key), value)
             found = self.language(lang, f"front matter '{key}'", block, what=f"The front matter's {key}")
             out += found
             out += self.spelling(lang, f"front matter '{key}'", [block], skip={i.subject for i in found})
         return out
 
     # -- rules ---------------------------------------------------------------------------------
+    def untranslated(self, what: str, a: list[Block], b: list[Block]) -> list[Issue]:
+        """The first paragraph, list item or heading identical to one of the source's (and more
+        than names and values, which stay the same)."""
+        source = {x.text for x in a}
+        for block in b:
+            if block.text in source and translatable(block.text, self.glossary.names):
+                return [Issue("untranslated", block.line, f"{what} (\"{block.text[:60]}\"); translate it.", block.text)]
+        return []
+
     def language(self, lang: str, where: str, block: Block, what: str = "") -> list[Issue]:
         """A sentence in another of the project's languages (English left, usually)."""
         names = self.glossary.names
