@@ -29,7 +29,7 @@ from materials.sources.loader import Sources, load
 from materials.sources.content import INTRO, ContentFile, Section
 from materials.sources.images import IMAGE
 from materials.sources.glossary import Glossary, contains_term, tokens
-from materials.rules.review import Issue, Reviewer
+from materials.rules.review import Issue, Reviewer, english_name
 from materials.rules.segments import blocks
 from materials.sources.project import Project
 
@@ -64,6 +64,7 @@ CODES = {
     "catalog-repeated-word": "a word written twice in a row in a catalog string",
     "catalog-capitals": "a catalog string starts with a small or capital letter unlike its source",
     "catalog-glossary": "a glossary term in a catalog source, not its translation",
+    "catalog-spelling": "a word of a catalog string neither the dictionary nor the project's own words know",
     "accepted": "an acceptance in locale/accepted.yaml that matches no finding now",
     "accepted-file": "locale/accepted.yaml cannot be read",
     "section-order": "sections in another order than the source's",
@@ -76,7 +77,7 @@ CODES = {
     "repeated-word": "a word written twice in a row, where the source has no such repetition",
 }
 WARNINGS = {"accepted", "emphasis", "catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals",
-            "catalog-glossary", "missing-sentence", "extra-sentence", "spelling", "term-variant", "repeated-word"}
+            "catalog-glossary", "catalog-spelling", "missing-sentence", "extra-sentence", "spelling", "term-variant", "repeated-word"}
 # In a catalog string: %(name)s, %s, {name}; the words; the ends a sentence or label may have.
 CATALOG_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -539,6 +540,9 @@ class Checker:
             if source_term and target and contains_term(src_tokens, source_term, self.source) \
                     and not contains_term(tr_tokens, target, lang):
                 add("catalog-glossary", f"it has the term \"{source_term}\"; use \"{target}\" (in any inflected form).")
+        for word in self.review.misspelled(lang, CATALOG_PLACEHOLDER.sub(" ", source), CATALOG_PLACEHOLDER.sub(" ", text)):
+            add("catalog-spelling", f"\"{word}\" is not in the {english_name(lang)} dictionary; correct it, "
+                                    f"or add it to locale/words/{lang}.txt if it is right.")
 
 
 def run(sources: Sources, langs: list[str]) -> Report:

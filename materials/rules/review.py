@@ -214,6 +214,16 @@ class Reviewer:
                                      f"correct it, or add it to locale/words/{lang}.txt if it is right.", word))
         return out
 
+    def misspelled(self, lang: str, source: str, text: str) -> list[str]:
+        """The words of a catalog string its language's dictionary and our words do not know; a
+        word the source has as written is no misspelling (a file name, a key: index.html, Esc)."""
+        check = self.speller(lang)
+        if check is None or (self.words is not None and lang not in self.words):
+            return []
+        kept = set(WORDS.findall(source))
+        known = self.known(lang)
+        return list(dict.fromkeys(w for w in WORDS.findall(PREFIX.sub("", text)) if w not in kept and not self.spelled(w, check, known)))
+
     @staticmethod
     def spelled(word: str, check: Speller, known: frozenset[str]) -> bool:
         w = word.strip("'’-")
