@@ -697,6 +697,27 @@ def _(p):
     return Case(["check", "--lang", "fi"], [f"{PO_FI}:{line}: Message \"Page %(page)s of %(pages)s\""], one_line=False)
 
 
+# the project's word lists
+
+WORDS_NL = "locale/words/nl.txt"
+WORDS_FI = "locale/words/fi.txt"
+
+
+@case("word-list-not-one-word")
+def _(p):
+    write(p, WORDS_NL, read(p, WORDS_NL) + "twee woorden\n")
+    line = line_of(p, WORDS_NL, "twee woorden")
+    return Case(["build", "--lang", "nl", "--doc", "programme"],
+                [f"{WORDS_NL}:{line}: expected one word (letters, with - or ' inside), got 'twee woorden'; write one word a line."])
+
+
+@case("word-list-not-utf8")
+def _(p):
+    write(p, WORDS_FI, read(p, WORDS_FI).encode() + "sisäinen\n".encode("latin-1"))
+    line = (p / WORDS_FI).read_bytes().count(b"\n")  # the last line
+    return Case(["check", "--lang", "fi"], [f"{WORDS_FI}:{line}: is not UTF-8 text; save it as UTF-8"], one_line=False)
+
+
 @case("update-malformed-template")
 def _(p):
     rel = "locale/messages.pot"

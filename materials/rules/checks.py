@@ -29,17 +29,55 @@ from materials.sources.loader import Sources, load
 from materials.sources.content import INTRO, ContentFile, Section
 from materials.sources.images import IMAGE
 from materials.sources.glossary import Glossary, contains_term, tokens
+from materials.rules.review import Issue, Reviewer, english_name
+from materials.rules.segments import blocks
 from materials.sources.project import Project
 
-# The codes. A finding is an error (it stops a build and a pack) unless its code is a warning.
-CODES = (
-    "content", "missing-document", "extra-document", "missing-section", "extra-section", "structure",
-    "placeholder", "number", "link", "image", "untranslated", "outdated", "glossary", "catalog", "agenda",
-    "catalog-placeholder", "catalog-brackets", "catalog-unchanged",
-    "catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals", "catalog-glossary",
-    "accepted", "accepted-file", "section-order", "emphasis",
-)
-WARNINGS = {"accepted", "emphasis", "catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals", "catalog-glossary"}
+# The codes, each with what it says. A finding is an error (it stops a build and a pack) unless
+# its code is in WARNINGS (listed, never stopping). This is the one place a level is set.
+CODES = {
+    "content": "a content file cannot be read (front matter, headings, encoding)",
+    "missing-document": "a document has no translation file",
+    "extra-document": "a content file no document of project.yaml names",
+    "missing-section": "a section (or front matter key) of the source is not translated",
+    "extra-section": "a section the source does not have",
+    "structure": "list items, table rows, sub-headings or notes markers differ from the source's",
+    "placeholder": "template values differ from the source's",
+    "number": "numbers differ from the source's (each read in its language's notation, or as words)",
+    "link": "a link to another host than the source's, or one dropped or added",
+    "image": "images differ from the source's, or one has no alt text",
+    "untranslated": "a paragraph, list item, heading or front matter value identical to the source",
+    "language": "a sentence (of a paragraph, list item, heading or the front matter) in another language",
+    "missing-paragraph": "a paragraph of the source with no counterpart in the translation",
+    "extra-paragraph": "a paragraph of the translation with no counterpart in the source",
+    "outdated": "the source section changed since its translation was confirmed",
+    "glossary": "a glossary term not rendered as the glossary says, or a forbidden variant used",
+    "unpaired": "a quotation mark or bracket that does not pair within its paragraph",
+    "word-list": "a project word list (locale/words/) cannot be read",
+    "catalog": "a catalog cannot be read, or a message is untranslated, fuzzy or malformed",
+    "agenda": "an agenda's sections are not its session's items, or the items do not add up",
+    "catalog-placeholder": "a catalog placeholder dropped or added",
+    "catalog-brackets": "unpaired brackets in a catalog string",
+    "catalog-unchanged": "a catalog string of two or more words left in English",
+    "catalog-spacing": "a double space, or white space at an end, in a catalog string",
+    "catalog-punctuation": "a catalog string ends otherwise than its source",
+    "catalog-repeated-word": "a word written twice in a row in a catalog string",
+    "catalog-capitals": "a catalog string starts with a small or capital letter unlike its source",
+    "catalog-glossary": "a glossary term in a catalog source, not its translation",
+    "catalog-spelling": "a word of a catalog string neither the dictionary nor the project's own words know",
+    "accepted": "an acceptance in locale/accepted.yaml that matches no finding now",
+    "accepted-file": "locale/accepted.yaml cannot be read",
+    "section-order": "sections in another order than the source's",
+    "emphasis": "bold or italic the source has and the translation not, or the other way",
+    # Measured, so warnings: a reviewer looks, and accepts what is right (review.py says how).
+    "missing-sentence": "a paragraph or list item much shorter than its source, with fewer sentences",
+    "extra-sentence": "a paragraph or list item much longer than its source, with more sentences",
+    "spelling": "a word neither the language's dictionary nor the project's own words know",
+    "term-variant": "a glossary term written both as the glossary says and another way in one section",
+    "repeated-word": "a word written twice in a row, where the source has no such repetition",
+}
+WARNINGS = {"accepted", "emphasis", "catalog-spacing", "catalog-punctuation", "catalog-repeated-word", "catalog-capitals",
+            "catalog-glossary", "catalog-spelling", "missing-sentence", "extra-sentence", "spelling", "term-variant", "repeated-word"}
 # In a catalog string: %(name)s, %s, {name}; the words; the ends a sentence or label may have.
 CATALOG_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -210,30 +248,40 @@ def multiset_difference(source: Counter, translation: Counter) -> str:
     return f"missing: {missing}; extra: {extra}"
 
 
-def paragraphs(text: str) -> list[str]:
-    return [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+def links(text: str) -> list[str]:
+    return [x or y for x, y in LINK.findall(text)]
 
 
-def is_translatable(paragraph: str, names: tuple[str, ...]) -> bool:
-    """False when a paragraph is only names, values and punctuation (it may stay the same)."""
-    text = EXPRESSION.sub(" ", paragraph)
-    for name in names:
-        text = text.replace(name, " ")
-    words = [w for w in tokens(text) if len(w) > 1]
-    return len(words) >= 2
+def link_site(target: str) -> str:
+    """What a link must keep: the site (a translation may link the site's page in its own
+    language, rotterdam.nl/ for rotterdam.nl/en/); an address or a page of the materials, whole."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(target)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return parts.hostname.lower().removeprefix("www.")
+    return target
 
 
 class Checker:
-    def __init__(self, project: Project, glossary: Glossary):
+    def __init__(self, project: Project, glossary: Glossary, words: dict[str, frozenset[str]] | None = None):
         self.project = project
         self.glossary = glossary
         self.source = project.source_language
+        self.review = Reviewer(project, glossary, words)
         self.findings: list[Finding] = []
         self.about: tuple[str, str] = ("", "")  # (section, its text) while one is being compared
 
-    def add(self, code, lang, doc, file, line, message, diff="", draft_ok=False):
+    def add(self, code, lang, doc, file, line, message, diff="", draft_ok=False, subject=None):
         severity = "warning" if code in WARNINGS else "error"
-        self.findings.append(Finding(code, lang, doc, file, line, message, diff, severity, draft_ok, *self.about))
+        section, text = self.about
+        self.findings.append(Finding(code, lang, doc, file, line, message, diff, severity, draft_ok, section,
+                                     text if subject is None else subject))
+
+    def issues(self, lang: str, tr: ContentFile, found: list[Issue]) -> None:
+        """The reviewer's issues as findings: unfinished work (a draft may go on), each about its own text."""
+        for i in found:
+            self.add(i.code, lang, tr.doc_id, tr.name, i.line, i.message, draft_ok=True, subject=i.subject or None)
 
     # -- documents -------------------------------------------------------------------------
     def documents(self, sources: Sources, lang: str) -> dict[str, ContentFile]:
@@ -272,23 +320,27 @@ class Checker:
             self.add("section-order", lang, tr.doc_id, tr.name, moved.line,
                      f"Section '{moved.id}' comes before '{expected[first]}' here, after it in the source; "
                      "keep the source's order.", draft_ok=True)
+        complete = all(sid in tr_ids for sid in src_ids)
         for s in src.sections:
             t = tr.section(s.id)
             if t is not None:
-                self.compare(lang, tr, s, t)
+                self.compare(lang, tr, s, t, complete)
         # The front matter is compared as one more section.
         for key in src.meta:
             if key not in tr.meta:
                 self.add("missing-section", lang, tr.doc_id, tr.name, 1, f"Front matter key '{key}' is missing; translate it.", draft_ok=True)
+        self.about = (stamps.META, "")
+        self.issues(lang, tr, self.review.front_matter(lang, src.meta, tr.meta, tr.meta_line))
+        self.about = ("", "")
 
-    def compare(self, lang: str, tr: ContentFile, s: Section, t: Section) -> None:
+    def compare(self, lang: str, tr: ContentFile, s: Section, t: Section, complete: bool = True) -> None:
         self.about = (s.id, t.text)
         try:
-            self._compare(lang, tr, s, t)
+            self._compare(lang, tr, s, t, complete)
         finally:
             self.about = ("", "")
 
-    def _compare(self, lang: str, tr: ContentFile, s: Section, t: Section) -> None:
+    def _compare(self, lang: str, tr: ContentFile, s: Section, t: Section, complete: bool) -> None:
         doc, file = tr.doc_id, tr.name
         a, b = structure_of(s), structure_of(t)
         if a != b:
@@ -308,8 +360,8 @@ class Checker:
                                      tr_text, lang, languages[lang].locale):
             self.add("number", lang, doc, file, t.line,
                      f"Section '{s.id}' has different numbers ({diff}); keep the source's numbers.", draft_ok=True)
-        la, lb = Counter(x or y for x, y in LINK.findall(src_text)), Counter(x or y for x, y in LINK.findall(tr_text))
-        if la != lb:
+        la, lb = links(src_text), links(tr_text)
+        if Counter(map(link_site, la)) != Counter(map(link_site, lb)):
             self.add("link", lang, doc, file, t.line,
                      f"Section '{s.id}' links to different targets ({', '.join(sorted(lb)) or 'none'} instead of {', '.join(sorted(la)) or 'none'}); link where the source links.", draft_ok=True)
         ia, ib = Counter(src for _, src in IMAGE.findall(src_text)), Counter(src for _, src in IMAGE.findall(tr_text))
@@ -318,13 +370,9 @@ class Checker:
         for alt, src in IMAGE.findall(tr_text):
             if not alt.strip():
                 self.add("image", lang, doc, file, t.line, f"Image {src} in section '{s.id}' has no alt text; describe it in this language.", draft_ok=True)
-        source_paragraphs = set(paragraphs(s.body)) | ({s.title} if s.title else set())
-        for p in paragraphs(t.body) + ([t.title] if t.title else []):
-            if p in source_paragraphs and is_translatable(p, self.glossary.names):
-                self.add("untranslated", lang, doc, file, t.line,
-                         f"Section '{s.id}' has text identical to the source (\"{p[:60]}\"); translate it.", draft_ok=True)
-                break
         self.terms(lang, tr, s, t)
+        source_name = relative(self.project.content_file(self.source, tr.doc_id), self.project.root)
+        self.issues(lang, tr, self.review.section(lang, s, t, source_name, complete))
 
     def terms(self, lang: str, tr: ContentFile, s: Section, t: Section) -> None:
         src_tokens = tokens(EXPRESSION.sub(" ", s.text))
@@ -361,6 +409,13 @@ class Checker:
                          f"translation as the diff shows, then run invoke i18n.stamp --lang {lang} --doc {src.doc_id}.",
                          stamps.diff(confirmed.source, text), draft_ok=True)
 
+    def source_words(self, content: ContentFile) -> None:
+        """The source's own slips a reviewer sees: a word written twice."""
+        for s in content.sections:
+            self.about = (s.id, s.text)
+            self.issues(self.source, content, self.review.repeated(self.source, s.id, (), blocks(s)))
+        self.about = ("", "")
+
     # -- agendas -------------------------------------------------------------------------------
     def agenda(self, lang: str, content: ContentFile) -> None:
         doc = self.project.documents[content.doc_id]
@@ -390,7 +445,7 @@ class Checker:
     def catalogs(self, sources: Sources, langs: list[str]) -> None:
         root = self.project.root
         for u in sources.unreadable:
-            if u.code in ("catalog", "glossary", "accepted-file") and (not u.lang or u.lang in langs):
+            if u.code in ("catalog", "glossary", "word-list", "accepted-file") and (not u.lang or u.lang in langs):
                 self.add(u.code, u.lang, "", u.problem.file, u.problem.line, u.problem.message)
         template = sources.template
         if template is not None:
@@ -485,6 +540,9 @@ class Checker:
             if source_term and target and contains_term(src_tokens, source_term, self.source) \
                     and not contains_term(tr_tokens, target, lang):
                 add("catalog-glossary", f"it has the term \"{source_term}\"; use \"{target}\" (in any inflected form).")
+        for word in self.review.misspelled(lang, CATALOG_PLACEHOLDER.sub(" ", source), CATALOG_PLACEHOLDER.sub(" ", text)):
+            add("catalog-spelling", f"\"{word}\" is not in the {english_name(lang)} dictionary; correct it, "
+                                    f"or add it to locale/words/{lang}.txt if it is right.")
 
 
 def run(sources: Sources, langs: list[str]) -> Report:
@@ -492,22 +550,28 @@ def run(sources: Sources, langs: list[str]) -> Report:
     consistency, which every language depends on)."""
     started = time.perf_counter()
     project = sources.project
-    checker = Checker(project, sources.glossary)
+    checker = Checker(project, sources.glossary, sources.words)
     source = project.source_language
     checker.sessions()
     source_docs = checker.documents(sources, source)
     for content in source_docs.values():
         checker.agenda(source, content)
+        checker.source_words(content)
     for l in langs:
         if l == source:
             continue
-        for doc_id, tr in checker.documents(sources, l).items():
+        translated = checker.documents(sources, l)
+        checker.review.calibrate(l, [(s, t) for d, tr in translated.items() if d in source_docs
+                                     for s in source_docs[d].sections if (t := tr.section(s.id)) is not None])
+        for doc_id, tr in translated.items():
             src = source_docs.get(doc_id)
             checker.agenda(l, tr)
             if src is None:
                 continue
             checker.sections(l, src, tr)
             checker.outdated(l, src, tr, sources.stamps.get((l, doc_id), {}))
+    for l, why in checker.review.unavailable.items():
+        checker.add("spelling", l, "", "", None, f"Spelling was not checked: {why}.")
     checker.catalogs(sources, langs)
     report = accept(Report(checker.findings, langs), sources, langs)
     order = {c: i for i, c in enumerate(CODES)}

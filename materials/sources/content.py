@@ -7,7 +7,7 @@ consistency checks can both name the exact line of a problem.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -60,6 +60,10 @@ class ContentFile:
     name: str  # path relative to the project, for messages
     meta: dict
     sections: tuple[Section, ...]
+    meta_lines: dict[str, int] = field(default_factory=dict, compare=False)  # front matter key -> its line
+
+    def meta_line(self, key: str) -> int:
+        return self.meta_lines.get(key, 1)
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)
@@ -80,12 +84,12 @@ def read_content(path: Path, root: Path, lang: str, doc_id: str) -> ContentFile:
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     if not text.strip():
         raise ProjectError(Problem(name, "is empty; it needs front matter (title, summary) and the document's text"))
-    meta, body, body_start = _front_matter(text, name)
+    meta, lines, body, body_start = _front_matter(text, name)
     sections = _sections(body, body_start, name)
-    return ContentFile(lang, doc_id, path, name, meta, sections)
+    return ContentFile(lang, doc_id, path, name, meta, sections, lines)
 
 
-def _front_matter(text: str, name: str) -> tuple[dict, str, int]:
+def _front_matter(text: str, name: str) -> tuple[dict, dict[str, int], str, int]:
     lines = text.split("\n")
     if lines[0].strip() != "---":
         raise ProjectError(Problem(name, "must start with front matter: a line '---', title: and summary:, then '---'", 1))
@@ -104,7 +108,8 @@ def _front_matter(text: str, name: str) -> tuple[dict, str, int]:
     except ValidationError as exc:
         problems = problems_of(exc, name, where, known=list(FrontMatter.model_fields))
         raise ProjectError([Problem(p.file, f"front matter: {p.message}", p.line or 1) for p in problems])
-    return meta, "\n".join(lines[end + 1 :]), end + 2
+    keys = {path[0]: line for path, line in where.items() if len(path) == 1}
+    return meta, keys, "\n".join(lines[end + 1 :]), end + 2
 
 
 def _sections(body: str, first_line: int, name: str) -> tuple[Section, ...]:

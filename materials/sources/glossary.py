@@ -115,7 +115,12 @@ def contains_term(text_tokens: list[str], term: str, lang: str) -> bool:
         allowed = [forms(k) for k in keys]
         return bool(keys) and any(all(text_tokens[i + j] in allowed[j] for j in range(n))
                                   for i in range(len(text_tokens) - n + 1))
+    # A short word of a term ("ja", "en") is itself, not a stem: "en" does not match "enkele".
+    matches = [(lambda w, k=k: w == k) if len(k) <= SHORT_WORD else (lambda w, k=k: w.startswith(k)) for k in keys]
     return bool(keys) and any(
-        all(text_tokens[i + j].startswith(k) for j, k in enumerate(keys))
+        all(match(text_tokens[i + j]) for j, match in enumerate(matches))
         for i in range(len(text_tokens) - n + 1)
     )
+
+
+SHORT_WORD = 3

@@ -1,7 +1,7 @@
 """One read of every source a command needs, shared by build, pack, check, status, stamp and serve.
 
 `load()` reads the project (content/project.yaml), every language's content files, the
-catalogs, the glossary, the stamps and the municipality files asked for, each file once, and
+catalogs, the glossary, the word lists, the stamps and the municipality files asked for, each file once, and
 collects every problem instead of stopping at the first. Only a broken project.yaml stops the
 load: without it nothing else can be read. The rules (materials.rules) judge what was read;
 commands refuse on their errors.
@@ -22,13 +22,14 @@ from materials.sources.acceptances import Acceptance, load_acceptances
 from materials.sources.glossary import Glossary, load_glossary
 from materials.sources.municipality import MunicipalityFile, list_slugs, load_municipality
 from materials.sources.project import Project, load_project
+from materials.sources.words import load_words
 
 
 @dataclass(frozen=True)
 class Unreadable:
     """A source that could not be read: what kind, for which language and document, and why."""
 
-    code: str  # content, catalog, glossary, accepted-file, municipality
+    code: str  # content, catalog, glossary, word-list, accepted-file, municipality
     lang: str
     doc: str
     problem: Problem
@@ -47,6 +48,7 @@ class Sources:
     catalogs: dict[str, Catalog] = field(default_factory=dict)  # every translation's messages.po
     glossary: Glossary = field(default_factory=lambda: Glossary((), ()))
     accepted: list[Acceptance] = field(default_factory=list)  # findings translators accepted
+    words: dict[str, frozenset[str]] = field(default_factory=dict)  # lang -> the project's own words (locale/words/)
     stamps: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     municipalities: dict[str, MunicipalityFile] = field(default_factory=dict)
     unreadable: list[Unreadable] = field(default_factory=list)
@@ -104,6 +106,11 @@ def load(root: Path, municipalities: list[str] | None = None, project: Project |
         s.project = replace(project, names=s.glossary.names)
     except ProjectError as exc:
         s.unreadable += [Unreadable("glossary", "", "", p) for p in exc.problems]
+    for lang in s.translations:
+        try:
+            s.words[lang] = load_words(root, lang)
+        except ProjectError as exc:
+            s.unreadable += [Unreadable("word-list", lang, "", p) for p in exc.problems]
     try:
         s.accepted = load_acceptances(root)
     except ProjectError as exc:
