@@ -28,6 +28,13 @@ from materials.sources.content import read_content
 from materials.sources.loader import load
 from materials.translators.translation import stamp_translation
 
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def line_of(rel: str, text: str) -> int:
+    """The line of the project's file that holds `text` (a fixture's expected line follows the file)."""
+    return next(n for n, line in enumerate((PROJECT / rel).read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
 
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
@@ -98,7 +105,8 @@ DEFECTS = {
                     "nl", "programme", 15),
     "spelling-summary": ("spelling", lambda t: edit(c(t, "nl/programme.md"), "in gang zet", "in gang zett"), "nl", "programme", 4),
     "catalog-spelling": ("catalog-spelling", lambda t: edit(t / "locale/nl/LC_MESSAGES/messages.po", 'msgstr "Eigen aantekeningen"',
-                         'msgstr "Eigen aantekenigen"'), "nl", "", 351),
+                         'msgstr "Eigen aantekenigen"'), "nl", "", line_of("locale/nl/LC_MESSAGES/messages.po",
+                                                                            'msgid "Your own notes"')),
     # Lost or added.
     "missing-paragraph": ("missing-paragraph", lambda t: drop_paragraph(c(t, "nl/programme.md"), "De training is intensief."),
                           "nl", "programme", None),

@@ -72,7 +72,6 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
         stale = plan(project, out, request)
         if stale:
             from materials.render.fonts import font_files
-            from materials.errors import ProjectError
             from materials.render.pdf import PdfRenderer, collect
             from materials.rules.checks import gate, run as run_rules
             from materials.sources.loader import load
@@ -97,7 +96,7 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
                         pages.append(page)
                         if page.kind != "index":
                             futures += renderer.submit([pdf_job(project, out.dir, page.lang, page.doc_id, page.html)])
-                except ProjectError as exc:
+                except Exception as exc:  # a source the rules refuse may not render: they speak first
                     failed = exc
                 # 4. Judge the sources: an error stops the build here, and the PDFs are dropped;
                 #    the rules' findings come before an error the HTML ran into.

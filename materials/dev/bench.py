@@ -201,7 +201,7 @@ def serve_edit_seconds(proj: Path, runs: int) -> list[float]:
             before = [p.read_bytes() for p in outputs]
             time.sleep(0.3)  # a translator saves now and then, not in a burst
             saved = time.perf_counter()
-            target.write_text(target.read_text(encoding="utf-8") + "\nMuokkaus.\n", encoding="utf-8")
+            target.write_text(target.read_text(encoding="utf-8").rstrip("\n") + " Muokkaus.\n", encoding="utf-8")
             deadline = saved + 30
             while any(p.read_bytes() == b for p, b in zip(outputs, before)):
                 if time.perf_counter() > deadline:
@@ -238,7 +238,7 @@ def bench(root: Path, packs: int = 300, jobs: int | None = None, console=None, r
 
         def edit_content():
             # Words, not numbers: a number the source lacks is a finding that stops the build.
-            content.write_text(content.read_text(encoding="utf-8") + "\nMuokattu kappale.\n", encoding="utf-8")
+            content.write_text(content.read_text(encoding="utf-8").rstrip("\n") + " Muokattu.\n", encoding="utf-8")
 
         def edit_template():
             edits["template"] += 1
