@@ -114,7 +114,9 @@ def test_a_deleted_output_is_rebuilt(proj):
 def test_incremental_result_equals_a_clean_build(proj, tmp_path):
     path = proj / "content" / "fi" / "invitation-training.md"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("\n\n", "\n\nTervetuloa mukaan.\n\n", 1), encoding="utf-8")
+    # A sentence more in a paragraph (a paragraph more would be an extra-paragraph error).
+    path.write_text(text.replace("osallistumaan koulutukseen.", "osallistumaan koulutukseen. Tervetuloa mukaan.", 1),
+                    encoding="utf-8")
     (proj / "build" / "fi" / "programme.pdf").unlink()
     build(proj, proj / "build")
     clean = tmp_path / "clean"
