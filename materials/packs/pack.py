@@ -168,16 +168,6 @@ class Packer:
         self.shared: dict[str, dict[str, bytes]] = {}
         self.contents: dict[str, dict[str, ContentFile]] = {}
         self.fonts = font_files()
-        self.fonts_written = False
-
-    def ensure_fonts(self) -> None:
-        """The PDFs' stylesheet loads the fonts from build/assets (written once, after the gate)."""
-        if not self.fonts_written:
-            for name, data in self.fonts.items():
-                path = self.out / "assets" / "fonts" / name
-                if not path.exists() or path.read_bytes() != data:
-                    write_atomic(path, data)
-            self.fonts_written = True
 
     def renderer(self, lang: str, locale: str) -> Renderer:
         if (lang, locale) not in self.renderers:
@@ -197,7 +187,6 @@ class Packer:
 
     def start_shared(self, lang: str) -> None:
         """Programme and handouts in `lang`: rendered once, then reused by every pack."""
-        self.ensure_fonts()
         if lang not in self.shared:
             renderer = self.renderer(lang, self.project.languages[lang].locale)
             pages = [renderer.document(d, self.content(lang, d.id))
