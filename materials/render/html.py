@@ -25,6 +25,8 @@ from materials.sources.municipality import Municipality
 from materials.errors import Problem, ProjectError, relative
 from materials.render.formatting import Formatter
 from materials.render.policy import ContentPolicy, ContentSandbox, Refused, TooLarge
+from materials.render import diagrams
+from materials.render.sheets import Boxes
 from materials.sources.project import Document, Project
 from materials.render.typography import email, mark_names, nbsp, smarty_substitutions, text_nodes
 
@@ -35,12 +37,14 @@ KIND_NAMES = {
     "agenda": N_("Agenda"),
     "handout": N_("Slide handout"),
     "invitation": N_("Invitation"),
+    "workbook": N_("Workbook"),
 }
 KIND_GROUPS = {
     "programme": N_("Programme"),
     "agenda": N_("Agendas"),
     "handout": N_("Slide handouts"),
     "invitation": N_("Invitations"),
+    "workbook": N_("Workbooks"),
 }
 GROUP_LABEL = N_("Group %(number)s")
 # Translators: the mark on every page of a pack built with --draft.
@@ -49,6 +53,19 @@ DRAFT_LABEL = N_("Draft: not for distribution")
 UNTRANSLATED_LABEL = N_("Draft: not yet translated")
 # Translators: the running footer of every PDF page; keep both placeholders.
 PAGE_LABEL = N_("Page %(page)s of %(pages)s")
+
+
+# What `{{ diagram('five-roles') }}` leaves in the Markdown: a mark no keyboard types (private-use
+# characters), replaced by the SVG once the Markdown is HTML (Renderer._diagrams).
+DIAGRAM_OPEN, DIAGRAM_CLOSE = "\ue000", "\ue001"
+DIAGRAM_PARAGRAPH = re.compile(f"<p>{DIAGRAM_OPEN}diagram:([a-z-]+){DIAGRAM_CLOSE}</p>")
+
+
+def diagram_mark(name) -> str:
+    """Content's `diagram(name)`: the mark of a known diagram (an unknown one is an error at its line)."""
+    if not isinstance(name, str) or name not in diagrams.DIAGRAMS:
+        raise ValueError(f"unknown diagram {name!r}; the diagrams are: {', '.join(diagrams.names())}")
+    return f"{DIAGRAM_OPEN}diagram:{name}{DIAGRAM_CLOSE}"
 
 
 SLIDES_PER_PAGE = 3  # a handout's page: three slides, each with its notes beside it (style.css)
@@ -198,10 +215,11 @@ class Renderer:
         self.content_env = ContentSandbox(undefined=jinja2.StrictUndefined, autoescape=True,
                                                 comment_start_string="{##", comment_end_string="##}")
         self.content_env.add_filters(self.fmt.filters())
+        self.content_env.globals["diagram"] = diagram_mark
         self._compiled: dict[str, jinja2.Template] = {}  # content sections, compiled once per renderer
         self._converted: dict[str, Markup] = {}  # Markdown converted, by its text (at most CONVERTED)
         self.markdown = markdown.Markdown(
-            extensions=MARKDOWN_EXTENSIONS + ["smarty", ContentPolicy()], output_format="html",
+            extensions=MARKDOWN_EXTENSIONS + ["smarty", ContentPolicy(), Boxes()], output_format="html",
             extension_configs={"smarty": {"substitutions": smarty_substitutions(tuple(self.language.quotes))}})
         # Policy: content is Markdown only. Raw HTML in it is shown as text, never interpreted,
         # so content cannot add scripts, styles or references to outside resources.
@@ -280,10 +298,40 @@ class Renderer:
                  if section.title else Markup(""))
         body, notes = split_notes(section) if slide else (section.body, None)
         body = self._images(self._jinja(body, variables, content, section.body_line), content, section.body_line)
-        html = self._markdown(body, content, section.body_line)
-        notes_html = (self._markdown(self._jinja(notes, variables, content, notes_line(section)), content, notes_line(section))
+        html = self._diagrams(self._markdown(body, content, section.body_line), content, section, section.body_line)
+        notes_html = (self._diagrams(self._markdown(self._jinja(notes, variables, content, notes_line(section)), content,
+                                                    notes_line(section)), content, section, notes_line(section))
                       if notes else None)
         return RenderedSection(section.id, title, html, notes_html)
+
+    def _diagrams(self, html: Markup, content: ContentFile, section: Section, line: int) -> Markup:
+        """Each paragraph that is only a `{{ diagram(...) }}` replaced by the diagram's SVG in this
+        language; a diagram anywhere else (inside a sentence, a list, a box) is an error at its line."""
+        if DIAGRAM_OPEN not in html:
+            return html
+        seen: dict[str, int] = {}
+
+        def draw(match: re.Match) -> str:
+            name = match.group(1)
+            seen[name] = seen.get(name, 0) + 1
+            uid = f"{section.id}-{name}-diagram" + (f"-{seen[name]}" if seen[name] > 1 else "")
+            try:
+                return diagrams.svg(name, self.gettext, self.fmt, self.project.sessions, uid)
+            except diagrams.LabelTooLong as exc:
+                raise ProjectError(Problem(content.name, f"{exc} (diagram '{name}')", self._diagram_line(content, section, name, line)))
+
+        out = DIAGRAM_PARAGRAPH.sub(draw, str(html))
+        if DIAGRAM_OPEN in out:
+            name = re.search(DIAGRAM_OPEN + r"diagram:([a-z-]+)", out)
+            raise ProjectError(Problem(content.name, "a diagram stands on a line of its own, as "
+                                                     f"{{{{ diagram('{name.group(1) if name else 'poles'}') }}}}, outside "
+                                                     "sentences, lists and boxes", self._diagram_line(content, section, name.group(1) if name else "", line)))
+        return Markup(out)
+
+    @staticmethod
+    def _diagram_line(content: ContentFile, section: Section, name: str, line: int) -> int:
+        lines = section.body.split("\n")
+        return next((section.body_line + i for i, l in enumerate(lines) if "diagram(" in l and name in l), line)
 
     # -- pages -----------------------------------------------------------------------------
     def _languages(self, doc_id: str | None) -> list[dict]:

@@ -26,7 +26,9 @@ from markupsafe import Markup, escape
 from materials.errors import ProjectError
 
 TAG = re.compile(r"(<[^>]*>)")
-SKIP = ("style", "script", "pre", "code", "title")
+# A diagram's SVG (diagrams.py) is drawn text: its labels get no soft hyphens, no-break spaces or
+# name spans (its lines are set where diagrams.py measured them).
+SKIP = ("style", "script", "pre", "code", "title", "svg")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 # A number and the word it counts stay on one line ("16 participants", "klo 9.00").
 NUMBER_WORD = re.compile(r"(?<=\d) (?=[^\W\d_])")

@@ -41,7 +41,7 @@ CODES = {
     "extra-document": "a content file no document of project.yaml names",
     "missing-section": "a section (or front matter key) of the source is not translated",
     "extra-section": "a section the source does not have",
-    "structure": "list items, table rows, sub-headings or notes markers differ from the source's",
+    "structure": "list items, table rows, sub-headings (and their {.box} attributes) or notes markers differ from the source's",
     "placeholder": "template values differ from the source's",
     "number": "numbers differ from the source's (each read in its language's notation, or as words)",
     "link": "a link to another host than the source's, or one dropped or added",
@@ -160,6 +160,9 @@ def structure_of(section: Section) -> Counter:
             shape["table rows"] += 1
         elif m := re.match(r"^(#{3,6})\s", s):
             shape[f"level-{len(m.group(1))} headings"] += 1
+            # A heading's attribute list ({.box .half}: a workbook's box) is the source's, as written.
+            if attrs := re.search(r"\{:?\s*([^{}]*?)\s*\}\s*$", s):
+                shape[f"level-{len(m.group(1))} headings with {{{' '.join(sorted(attrs.group(1).split()))}}}"] += 1
         elif s == "???":
             shape["notes markers"] += 1
     return shape

@@ -20,7 +20,7 @@ from materials.errors import Problem, ProjectError, shown
 from materials.sources.outline import PACKAGE_STATIC, PACKAGE_TEMPLATES, Outline  # noqa: F401 (re-exported)
 from materials.sources.yamlfile import Strict, must, read_yaml, validate
 
-KINDS = ("programme", "agenda", "handout", "invitation")
+KINDS = ("programme", "agenda", "handout", "invitation", "workbook")
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANG = re.compile(r"^[a-z]{2,3}$")
