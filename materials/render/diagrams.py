@@ -160,9 +160,10 @@ def poles(c: Canvas, fmt, sessions) -> None:
     c.text(MIDDLE, 320, 160, 120, size=17, weight=700, lines=2, fill=INK)
     c.text(N_("no side chosen"), 320, 200, 120, size=13, weight=400, lines=2, fill=MUTED)
     c.text(N_("A thought construct: us versus them"), 320, 40, 520, size=17, weight=600, lines=1, fill=ACCENT)
-    c.line(250, 325, 150, 268, stroke=ACCENT_2, width=1.5)
-    c.line(390, 325, 490, 268, stroke=ACCENT_2, width=1.5)
-    c.text(N_("Fuel feeds the poles"), 320, 330, 240, size=15, weight=600, lines=1, fill=ACCENT_2)
+    # Fuel, below, feeds both poles: the arrows start above its label, however long it is.
+    c.line(262, 312, 158, 266, stroke=ACCENT_2, width=1.5)
+    c.line(378, 312, 482, 266, stroke=ACCENT_2, width=1.5)
+    c.text(N_("Fuel feeds the poles"), 320, 332, 300, size=15, weight=600, lines=1, fill=ACCENT_2)
 
 
 def five_roles(c: Canvas, fmt, sessions) -> None:
@@ -227,6 +228,7 @@ class Diagram:
     title: str
     alt: str
     draw: Callable
+    height: int = HEIGHT  # of the view box (its width is WIDTH): 16:9 unless the drawing is flatter
 
 
 DIAGRAMS = {
@@ -243,7 +245,7 @@ DIAGRAMS = {
     "programme-steps": Diagram(N_("The programme in three steps"),
                                N_("A timeline of three steps: the introductory meeting; the training, a training day "
                                   "and an in-depth session; then a pool of specialists who meet for intervision."),
-                               programme_steps),
+                               programme_steps, height=270),
 }
 
 
@@ -260,7 +262,7 @@ def svg(name: str, tr: Callable[[str], str], fmt, sessions: dict, uid: str) -> M
     title, alt = escape(tr(diagram.title)), escape(tr(diagram.alt))
     return Markup(
         f'<figure class="diagram diagram-{name}">'
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {diagram.height}" width="{WIDTH}" height="{diagram.height}" '
         f'role="img" aria-labelledby="{uid}-title {uid}-desc">'
         f'<title id="{uid}-title">{title}</title><desc id="{uid}-desc">{alt}</desc>'
         + "".join(canvas.parts) + "</svg></figure>")

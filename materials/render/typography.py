@@ -48,7 +48,7 @@ NAME_CLASS = "name"
 CLASS = r'\bclass="(?:[^"]*\s)?(?:{})(?=[\s"])'
 UNHYPHENATED = re.compile(r"<(?:h[1-6]|dt|caption)\b|<th\b(?![^>]*" + CLASS.format("item") + r")|<li\b(?![^>]*"
                           + CLASS.format("slide-row") + r")|<[^>]*" + CLASS.format(
-                              "brand|doc-kind|own-notes|draft-mark|item-title|slide|letter-side|agenda-side|" + NAME_CLASS))
+                              "brand|doc-kind|own-notes|draft-mark|item-title|slide|letter-side|agenda-side|fill-label|" + NAME_CLASS))
 # The end of a paragraph, cell or line, after a word and what may follow it (punctuation, inline
 # tags, an entity): the word before it is a paragraph's last, never broken.
 INLINE_TAG = r"</?(?:a|abbr|b|cite|em|i|q|small|span|strong|sub|sup)\b[^>]*>"
