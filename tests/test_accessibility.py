@@ -21,7 +21,7 @@ def pdfua_command() -> list[str]:
 def test_pdfua_reports_no_error_and_no_warning_on_any_pdf(full_build):
     out, _, manifest = full_build
     pdfs = [str(out / o["path"]) for o in manifest["outputs"] if o["format"] == "pdf"]
-    assert len(pdfs) == 27
+    assert len(pdfs) == 30
     result = subprocess.run(pdfua_command() + ["check", *pdfs], capture_output=True, text=True)
     # Exit 0: no finding at all (3 would be an ERROR, 2 a WARNING). The checker covers only
     # part of PDF/UA-1, so the structure is also checked below.

@@ -23,7 +23,7 @@ def test_a_short_bench_measures_every_scenario(root, tmp_path):
         assert len(by[name].runs) == 2, name
         f = by[name]
         assert f.low <= f.wall <= f.high and f.low > 0
-    assert by["weasyprint command, one after another"].note == "27 PDFs"
+    assert by["weasyprint command, one after another"].note == "30 PDFs"
     cold, noop = by["cold build (all languages)"], by["no-op rebuild"]
     # The cold build's tree (the build, its fork server and PDF workers) is measured, not another process.
     assert cold.peak_mb > 2 * noop.peak_mb and cold.cpu > 2 * noop.cpu

@@ -33,8 +33,8 @@ def language_score(text: str, lang: str) -> float:
 def test_every_document_in_every_language_in_both_formats(full_build, project):
     out, _, manifest = full_build
     outputs = manifest["outputs"]
-    assert len(project.documents) == 9
-    assert len(outputs) == 3 * 9 * 2
+    assert len(project.documents) == 10
+    assert len(outputs) == 3 * 10 * 2
     seen = {(o["lang"], o["doc"], o["format"]) for o in outputs}
     for lang in LANGS:
         for doc in project.documents:
@@ -51,7 +51,7 @@ def test_manifest_hashes_kinds_and_paths_match_files(full_build, project):
         assert o["kind"] == project.documents[o["doc"]].kind
         assert o["path"] == f"{o['lang']}/{o['doc']}.{o['format']}"
     kinds = {o["kind"] for o in manifest["outputs"]}
-    assert kinds == {"programme", "agenda", "handout", "invitation"}
+    assert kinds == {"programme", "agenda", "handout", "invitation", "workbook"}
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -34,7 +34,7 @@ def test_the_validators_are_installed():
 def test_nu_html_checker_reports_no_error_on_any_page(full_build):
     out, _, _ = full_build
     files = pages(out)
-    assert len(files) == 3 * 10 + 1
+    assert len(files) == 3 * 11 + 1
     result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
                             capture_output=True, text=True)
     # vnu writes its JSON report to stderr and exits 0 only when no page has an error; no report

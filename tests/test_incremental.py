@@ -90,7 +90,7 @@ def test_a_catalog_edit_changes_exactly_that_languages_outputs(proj):
     po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Kesto"', 'msgstr "Pituus"'), encoding="utf-8")
     result, diff = rebuild(proj)
     assert {p.split("/")[0] for p in result.written} == {"fi"}
-    assert len(result.written) == 9 * 2 + 1
+    assert len(result.written) == 10 * 2 + 1
     assert "fi/agenda-training-day.html" in diff and not any(p.startswith(("en/", "nl/")) for p in diff)
 
 

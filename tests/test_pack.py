@@ -55,6 +55,9 @@ def test_the_three_examples_pack_in_their_languages(packs):
                     "invitation-introductory-meeting", "agenda-introductory-meeting"):
             assert {f"{doc}.html", f"{doc}.pdf"} <= names
         assert {"index.html", "manifest.json", "calendar/introductory-meeting.ics"} <= names
+        # The participant workbook of each training group (one group: no suffix).
+        assert {n for n in names if n.startswith("workbook")} >= ({"workbook.html", "workbook.pdf"}
+                                                                  if slug != "lindenhoven" else {"workbook-group-1.pdf"})
 
 
 def test_manifest_hashes_match_the_zips_files(packs):
@@ -75,7 +78,7 @@ def test_groups_get_their_own_invitations_agendas_and_calendars(packs):
     for n in (1, 2):
         assert {f"invitation-training-group-{n}.pdf", f"agenda-training-day-group-{n}.pdf",
                 f"agenda-in-depth-session-group-{n}.pdf", f"calendar/training-day-group-{n}.ics",
-                f"calendar/in-depth-session-group-{n}.ics"} <= names
+                f"calendar/in-depth-session-group-{n}.ics", f"workbook-group-{n}.pdf", f"workbook-group-{n}.html"} <= names
     assert {"agenda-intervision-meeting-1.pdf", "agenda-intervision-meeting-2.pdf"} <= names
 
 

@@ -22,6 +22,7 @@ def test_agenda_items_add_up_to_each_sessions_length(project):
 def test_document_set_and_group_size(project):
     kinds = [d.kind for d in project.documents.values()]
     assert kinds.count("agenda") == 4 and kinds.count("handout") == 2 and kinds.count("invitation") == 2
+    assert kinds.count("workbook") == 1
     assert project.facts["max_group_size"] == 16
 
 

@@ -255,14 +255,15 @@ def names() -> list[str]:
 
 def svg(name: str, tr: Callable[[str], str], fmt, sessions: dict, uid: str) -> Markup:
     """The diagram `name` as inline SVG in the language `tr` translates into; `uid`: unique in
-    its page (the ids of its title and description); `sessions`: project.yaml's. A label that does not fit is LabelTooLong."""
+    its page (the id of its title); `sessions`: project.yaml's. A label that does not fit is LabelTooLong."""
     diagram = DIAGRAMS[name]
     canvas = Canvas(tr)
     diagram.draw(canvas, fmt, sessions)
-    title, alt = escape(tr(diagram.title)), escape(tr(diagram.alt))
+    # The alt text is the title's: browsers name the image by it (aria-labelledby) and WeasyPrint
+    # gives the PDF's Figure its /Alt from the <title> (an SVG has no alt attribute).
+    alt = escape(f"{tr(diagram.title)}. {tr(diagram.alt)}")
     return Markup(
         f'<figure class="diagram diagram-{name}">'
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {diagram.height}" width="{WIDTH}" height="{diagram.height}" '
-        f'role="img" aria-labelledby="{uid}-title {uid}-desc">'
-        f'<title id="{uid}-title">{title}</title><desc id="{uid}-desc">{alt}</desc>'
+        f'role="img" aria-labelledby="{uid}-title"><title id="{uid}-title">{alt}</title>'
         + "".join(canvas.parts) + "</svg></figure>")

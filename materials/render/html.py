@@ -313,6 +313,9 @@ class Renderer:
 
         def draw(match: re.Match) -> str:
             name = match.group(1)
+            if name not in diagrams.DIAGRAMS:  # the mark typed by hand: no diagram of that name
+                raise ProjectError(Problem(content.name, f"unknown diagram '{name}'; the diagrams are: "
+                                                         f"{', '.join(diagrams.names())}", line))
             seen[name] = seen.get(name, 0) + 1
             uid = f"{section.id}-{name}-diagram" + (f"-{seen[name]}" if seen[name] > 1 else "")
             try:

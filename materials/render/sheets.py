@@ -30,7 +30,7 @@ class _Boxes(Treeprocessor):
             root.remove(el)
             if el.tag == "h3" and BOX in _classes(el):
                 box = Element("div", {"class": " ".join(_classes(el))})
-                box.text = "\n"
+                box.text, box.tail = "\n", "\n"
                 el.set("class", "box-label")
                 box.append(el)
                 out.append(box)
