@@ -37,17 +37,20 @@ def documents(out: Path):
 
 
 def page_element(html: Path, part: str = "main"):
-    """The page's <main> (or <body>), without what only the screen shows."""
+    """The page's <main> (or <body>), without what only the screen shows, nor a diagram's title
+    (its alt text, which the PDF keeps as the figure's /Alt, not as drawn text)."""
     element = lxml.html.fromstring(html.read_bytes()).find(f".//{part}")
     for el in list(element.iter()):
         classes = set((el.get("class") or "").split())
-        if el.tag in ("script", "style", "button") or classes & set(SCREEN_ONLY):
+        if el.tag in ("script", "style", "button") or classes & set(SCREEN_ONLY) or (
+                el.tag == "title" and el.getparent() is not None and el.getparent().tag == "svg"):
             el.drop_tree()
     return element
 
 
 BLOCKS = {"address", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "figure", "footer", "h1",
-          "h2", "h3", "h4", "header", "li", "main", "nav", "ol", "p", "section", "table", "td", "th", "tr", "ul"}
+          "h2", "h3", "h4", "header", "li", "main", "nav", "ol", "p", "section", "table", "td", "th", "tr", "ul",
+          "text", "tspan"}  # a diagram's labels and their lines (SVG)
 
 
 def text_of(el) -> str:

@@ -43,12 +43,12 @@ NAME_CLASS = "name"
 # spaced capitals, where a soft hyphen takes the letter spacing too and the PDF's text reads
 # "DIA MA TE RIAALI"), header cells (not an agenda item's, whose description is running text),
 # slides (read at a glance), list items (bullets; not a handout's rows, which hold the notes),
-# the columns of details beside a letter or an agenda (labels and values, set in the sans, whose
-# font has no hyphen for a break) and names.
+# the columns of details beside a letter or an agenda and a workbook's labels and prompts (set in
+# the sans, whose font has no hyphen for a break) and names.
 CLASS = r'\bclass="(?:[^"]*\s)?(?:{})(?=[\s"])'
 UNHYPHENATED = re.compile(r"<(?:h[1-6]|dt|caption)\b|<th\b(?![^>]*" + CLASS.format("item") + r")|<li\b(?![^>]*"
                           + CLASS.format("slide-row") + r")|<[^>]*" + CLASS.format(
-                              "brand|doc-kind|own-notes|draft-mark|item-title|slide|letter-side|agenda-side|fill-label|" + NAME_CLASS))
+                              "brand|doc-kind|own-notes|draft-mark|item-title|slide|letter-side|agenda-side|fill-label|box-prompt|" + NAME_CLASS))
 # The end of a paragraph, cell or line, after a word and what may follow it (punctuation, inline
 # tags, an entity): the word before it is a paragraph's last, never broken.
 INLINE_TAG = r"</?(?:a|abbr|b|cite|em|i|q|small|span|strong|sub|sup)\b[^>]*>"
