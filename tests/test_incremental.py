@@ -98,7 +98,7 @@ def test_a_data_edit_rerenders_its_dependents_and_rewrites_what_differs(proj):
     path = proj / "content" / "project.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace('sample_start: "13:30"', 'sample_start: "13:00"'), encoding="utf-8")
     result, diff = rebuild(proj)
-    assert len(result.written) == 3 * (9 * 2 + 1)  # every output reads the language-neutral data
+    assert len(result.written) == 3 * (10 * 2 + 1)  # every output reads the language-neutral data
     assert docs(diff) == {f"{l}/agenda-intervision-meeting.{f}" for l in ("en", "fi", "nl") for f in ("html", "pdf")}
 
 
