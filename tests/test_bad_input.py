@@ -824,7 +824,7 @@ def _(p):
     text = read(p, PROJECT)
     start = text.index("documents:")
     write(p, PROJECT, text[:start] + text[start:].replace("kind: programme", "kind: brochure", 1))
-    return Case(BUILD_EN, [f"{PROJECT}: documents[0].kind: expected 'programme', 'agenda', 'handout' or 'invitation', got 'brochure'"])
+    return Case(BUILD_EN, [f"{PROJECT}: documents[0].kind: expected 'programme', 'agenda', 'handout', 'invitation' or 'workbook', got 'brochure'"])
 
 
 @case("project-document-sessions-nested-list")
