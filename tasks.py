@@ -327,6 +327,42 @@ def status(c, lang="all"):
     run(ROOT, lang)
 
 
+@task(name="export", help={
+    "lang": "the translation to export (fi, nl, ...)", "doc": "one document (default: every document)",
+    "format": "po (Poedit, Weblate) or xliff (XLIFF 1.2: OmegaT, Trados, memoQ); default po",
+    "only": "outdated, missing or all units (default all)",
+    "out": "write the files into this folder (default build/translation/<lang>/)"})
+@user_errors
+def export_(c, lang, doc=None, format="po", only="all", out=None):
+    """Write each document's translation units for a CAT tool: build/translation/<lang>/<doc>.po or .xlf."""
+    from materials.translators.exchange import export as run
+
+    for e in run(ROOT, lang, doc, format, only, Path(out).resolve() if out else None):
+        where = e.path.relative_to(ROOT) if e.path.is_relative_to(ROOT) else e.path
+        states = ", ".join(f"{n} {state}" for state, n in e.counts.items() if n)
+        print(f"{where}: {e.units} units" + (f" ({states})" if states else ""))
+
+
+@task(name="import", positional=["files"],
+      help={"files": "the .po or .xlf file(s) to import: a path, a quoted pattern (\"build/translation/fi/*.po\") "
+                     "or paths joined by commas; more may follow --"})
+@user_errors
+def import_(c, files):
+    """Write translated units back into content/<lang>/ and confirm the units whose translation changed."""
+    import glob as globbing
+
+    from materials.translators.exchange import import_files
+
+    given = [f for f in files.split(",") if f] + c.remainder.split()
+    names = [Path(n) for f in given for n in (sorted(globbing.glob(f)) or [f])]
+    for r in import_files(ROOT, names):
+        if not r.content:
+            print(f"{r.name}: nothing changed")
+            continue
+        print(f"{r.name}: {len(r.confirmed)} units written into {r.content} and confirmed"
+              + (f"; still outdated: {', '.join(r.pending)}" if r.pending else ""))
+
+
 @task(name="new-language", help={"lang": "the new language's code, such as sv"})
 @user_errors
 def new_language(c, lang):
@@ -339,5 +375,5 @@ def new_language(c, lang):
           f"`invoke check --lang {lang}`; `invoke build --lang {lang} --draft` previews it meanwhile")
 
 
-i18n = Collection("i18n", extract, update, compile_, stamp, status, new_language)
+i18n = Collection("i18n", extract, update, compile_, stamp, status, export_, import_, new_language)
 ns.add_collection(i18n)

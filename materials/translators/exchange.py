@@ -31,9 +31,9 @@ from materials.sources import stamps
 from materials.sources.content import ContentFile, parse_content
 from materials.sources.loader import Sources, load
 from materials.translators import po, xliff
-from materials.translators.units import (CURRENT, META, MISSING, OUTDATED, UNCONFIRMED, SectionUnits, Unit,
-                                         document_units, meta_of, meta_text, protected, replace, section_of,
-                                         section_text, terms_in)
+from materials.translators.translation import one_translation
+from materials.translators.units import (CURRENT, META, MISSING, OUTDATED, UNCONFIRMED, SectionUnits, document_units,
+                                         meta_text, protected, replace, section_text, terms_in)
 
 FORMATS = {"po": (".po", po), "xliff": (".xlf", xliff)}
 ONLY = {"all": None, "outdated": {OUTDATED, UNCONFIRMED}, "missing": {MISSING}}
@@ -77,16 +77,6 @@ class Imported:
     pending: list[str] = field(default_factory=list)  # sections still outdated or never confirmed
 
 
-def selected(sources: Sources, lang: str) -> str:
-    project = sources.project
-    if lang == "all":
-        raise ProjectError("export one language at a time: --lang fi, for example")
-    project.select_languages(lang)
-    if lang == sources.source:
-        raise ProjectError(f"{lang} is the source language; export a translation ({', '.join(sources.translations)})")
-    return lang
-
-
 def units_of(sources: Sources, lang: str, doc: str) -> list[SectionUnits]:
     src = sources.content(sources.source, doc)
     if src is None:
@@ -113,12 +103,16 @@ def notes_for(sources: Sources, lang: str, doc: str, sections: list[SectionUnits
             if terms:
                 notes.append("Glossary: " + "; ".join(f"{a} = {b}" for a, b in terms) + ".")
             out[u.key] = notes
+    fuzzy_by_title = {u.line: [v.key for v in s.units if v.fuzzy] for s in sections for u in s.units if u.kind == "title"}
     for f in findings:
         if f.doc != doc or not f.line:
             continue
-        at = [key for line, key in lines if line <= f.line]
-        if at:
-            out[at[-1]].append(f"check: {f.severity} {f.code}: {f.message}")
+        # An outdated section is about its units that changed; any other finding is about the
+        # unit at its line (a section-wide one, at the heading's line, about the title's unit).
+        at = fuzzy_by_title.get(f.line) if f.code == "outdated" else None
+        at = at or [key for line, key in lines if line <= f.line][-1:]
+        for key in at:
+            out[key].append(f"check: {f.severity} {f.code}: {f.message}")
     return out
 
 
@@ -132,7 +126,7 @@ def export(root: Path, lang: str, doc: str | None = None, format: str = "po", on
     if only not in ONLY:
         raise ProjectError(f"--only {only}: use outdated, missing or all")
     sources = sources or load(Path(root).resolve())
-    lang = selected(sources, lang)
+    lang = one_translation(sources.project, lang, "export", "exported")
     project = sources.project
     suffix, writer = FORMATS[format]
     out = Path(out_dir) if out_dir else project.root / "build" / "translation" / lang

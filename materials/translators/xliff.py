@@ -20,7 +20,6 @@ from materials.translators.units import PROTECTED, Unit
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
 ET.register_namespace("", NS)
-OPENING = re.compile(r"!?\[|\*\*|__|(?<![\w*])\*(?=\S)|(?<![\w_])_(?=\S)")
 
 
 def codes(text: str) -> list[tuple[str, str]]:
