@@ -318,13 +318,16 @@ def stamp(c, lang, doc=None, all=False, unchanged=None):
         print(f"locale/stamps/{lang}/{d.doc_id}.json: {'; '.join(said)}")
 
 
-@task(help={"lang": "fi, nl, ... or all (default: every translation)"})
+@task(help={"lang": "fi, nl, ... or all (default: every translation)",
+            "format": "text (a table) or json (for a script or CI); exit 1 when a language is not complete"})
 @user_errors
-def status(c, lang="all"):
-    """Show how far each translation is; writes the dashboard build/status.html."""
+def status(c, lang="all", format="text"):
+    """Show how far each translation is (exit 1 unless complete); writes the desk build/status.html."""
     from materials.translators.status import status as run
 
-    run(ROOT, lang)
+    incomplete = [s.name for s in run(ROOT, lang, format=format) if not s.complete]
+    if incomplete:
+        raise Exit(f"not complete: {', '.join(incomplete)}", code=1)
 
 
 @task(name="export", help={

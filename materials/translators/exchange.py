@@ -33,7 +33,7 @@ from materials.sources.loader import Sources, load
 from materials.translators import po, xliff
 from materials.translators.translation import one_translation
 from materials.translators.units import (CURRENT, META, MISSING, OUTDATED, UNCONFIRMED, SectionUnits, document_units,
-                                         meta_text, protected, replace, section_text, terms_in)
+                                         findings_by_unit, meta_text, protected, replace, section_text, terms_in)
 
 FORMATS = {"po": (".po", po), "xliff": (".xlf", xliff)}
 ONLY = {"all": None, "outdated": {OUTDATED, UNCONFIRMED}, "missing": {MISSING}}
@@ -91,7 +91,6 @@ def notes_for(sources: Sources, lang: str, doc: str, sections: list[SectionUnits
     """Per unit: the document, the section's title, the glossary's terms and the check's findings."""
     title = str(sources.content(sources.source, doc).meta.get("title", doc))
     out: dict[str, list[str]] = {}
-    lines = sorted((u.line or 0, u.key) for s in sections for u in s.units if u.target)
     for s in sections:
         for u in s.units:
             notes = [f"Document: {title} ({doc}). Section: {s.title}. {u.kind[:1].upper() + u.kind[1:]}."]
@@ -103,16 +102,9 @@ def notes_for(sources: Sources, lang: str, doc: str, sections: list[SectionUnits
             if terms:
                 notes.append("Glossary: " + "; ".join(f"{a} = {b}" for a, b in terms) + ".")
             out[u.key] = notes
-    fuzzy_by_title = {u.line: [v.key for v in s.units if v.fuzzy] for s in sections for u in s.units if u.kind == "title"}
-    for f in findings:
-        if f.doc != doc or not f.line:
-            continue
-        # An outdated section is about its units that changed; any other finding is about the
-        # unit at its line (a section-wide one, at the heading's line, about the title's unit).
-        at = fuzzy_by_title.get(f.line) if f.code == "outdated" else None
-        at = at or [key for line, key in lines if line <= f.line][-1:]
-        for key in at:
-            out[key].append(f"check: {f.severity} {f.code}: {f.message}")
+    placed, _ = findings_by_unit(sections, [f for f in findings if f.doc == doc and f.lang == lang])
+    for key, found in placed.items():
+        out[key] += [f"check: {f.severity} {f.code}: {f.message}" for f in found]
     return out
 
 

@@ -287,3 +287,20 @@ def terms_in(text: str, glossary: Glossary, source_lang: str, lang: str) -> list
     words = tokens(re.sub(EXPRESSION, " ", text))
     return [(term.words[source_lang], term.words[lang]) for term in glossary.terms
             if term.words.get(source_lang) and term.words.get(lang) and contains_term(words, term.words[source_lang], source_lang)]
+
+
+def findings_by_unit(sections: list[SectionUnits], findings) -> tuple[dict[str, list], list]:
+    """The check's findings of one document, each beside the unit it is about (the unit at its
+    line; an outdated section's finding beside each of its units that changed; a section-wide
+    one, at the heading's line, beside the title), and those about no unit (a missing section)."""
+    lines = sorted((u.line or 0, u.key) for s in sections for u in s.units if u.target)
+    fuzzy_by_title = {u.line: [v.key for v in s.units if v.fuzzy] for s in sections for u in s.units if u.kind == "title"}
+    out: dict[str, list] = {u.key: [] for s in sections for u in s.units}
+    loose = []
+    for f in findings:
+        at = (fuzzy_by_title.get(f.line) if f.code == "outdated" else None) or [key for line, key in lines if line <= (f.line or 0)][-1:]
+        if not f.line or not at:
+            loose.append(f)
+        for key in at if f.line else ():
+            out[key].append(f)
+    return out, loose
