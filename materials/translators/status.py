@@ -272,6 +272,7 @@ def write_html(statuses: list[LangStatus], out_dir: Path, project) -> Path:
     The pages are set in the project's fonts, from assets/fonts/ as the build places them (placed
     here too when no build has)."""
     from materials.render.fonts import font_files
+    from materials.rules.review import english_name
 
     for name, data in font_files().items():
         path = out_dir / "assets" / "fonts" / name
@@ -286,7 +287,7 @@ def write_html(statuses: list[LangStatus], out_dir: Path, project) -> Path:
     page = env.get_template("status-page.html")
     for ls in statuses:
         for d in ls.docs:
-            html = page.render(d=d, name=ls.name, source=source, source_lang=source_lang, organisation=project.organisation,
+            html = page.render(d=d, name=english_name(ls.lang), source=source, source_lang=source_lang, organisation=project.organisation,
                                css=css.replace("assets/fonts/", "../../assets/fonts/"))
             write_atomic(out_dir / "status" / ls.lang / f"{d.doc}.html", html.encode("utf-8"))
     dashboard = out_dir / "status.html"

@@ -218,11 +218,11 @@ def _front_matter(src: ContentFile, tr: ContentFile | None, confirmed: stamps.Co
         target = str(tr.meta.get(key, "")) if tr else ""
         previous = str(old[key]) if key in old else None
         state, previous = _state(target, str(value), confirmed, current, previous)
-        units.append(Unit(f"{META}/{key}", META, "field", "front matter", str(value), target, state, previous,
-                          tr.meta_line(key) if tr and key in tr.meta else src.meta_line(key), "front matter"))
+        units.append(Unit(f"{META}/{key}", META, f"front matter: {key}", "front matter", str(value), target, state, previous,
+                          tr.meta_line(key) if tr and key in tr.meta else src.meta_line(key), "Front matter"))
     ps = [Piece(key, "field", "front matter", str(v)) for key, v in src.meta.items()]
     tps = [Piece(key, "field", "front matter", str(v)) for key, v in tr.meta.items()] if tr else None
-    return SectionUnits(META, "front matter", ps, tps, None, None, units)
+    return SectionUnits(META, "Front matter", ps, tps, None, None, units)
 
 
 def _section(s: Section, t: Section | None, confirmed: stamps.Confirmed | None) -> SectionUnits:
@@ -247,8 +247,8 @@ def _section(s: Section, t: Section | None, confirmed: stamps.Confirmed | None) 
         else:
             line = t.line if tp is None or tp.place is None else t.body_line + tp.line
         units.append(Unit(f"{s.id}/{p.key}", s.id, p.kind if p.part == "body" else f"{p.part}: {p.kind}", p.part,
-                          p.text, tp.text if tp else "", state, previous, line, s.title or "introduction"))
-    return SectionUnits(s.id, s.title or "introduction", src, trp, t, s, units)
+                          p.text, tp.text if tp else "", state, previous, line, s.title or "Introduction"))
+    return SectionUnits(s.id, s.title or "Introduction", src, trp, t, s, units)
 
 
 # -- protected Markdown: what a translator keeps as it is -----------------------------------
