@@ -28,7 +28,6 @@ from materials.sources import catalogs, stamps
 from materials.sources.loader import Sources, load
 from materials.sources.content import ContentFile
 from materials.translators import units as exchange_units
-from materials.translators.units import Unit
 
 CURRENT, OUTDATED, MISSING = "current", "outdated", "missing"
 TO_TRANSLATE, TO_REVIEW = {exchange_units.MISSING}, {exchange_units.OUTDATED, exchange_units.UNCONFIRMED}
