@@ -326,3 +326,35 @@ def test_generated_sections_round_trip_through_po_and_xliff(tmp_path, sections, 
         assert [k for k, *_ in read_units(path)] == [u.key for u in units]
         if module is po:
             assert [(x.msgid, x.msgstr) for x in polib.pofile(str(path)) if x.msgid] == [(u.source, u.target) for u in units]
+
+
+# -- what the translation lacks: a section, a document ------------------------------------------------
+
+@pytest.mark.parametrize("cut", ["connecting", "tested", "document"])
+def test_a_missing_section_or_document_is_added_whole_by_an_import(tree, cut):
+    path = tree / "content" / "fi" / "programme.md"
+    original = path.read_bytes()
+    units = {u.key: u.target for s in units_of(load(tree), "fi", "programme") for u in s.units}
+    text = original.decode("utf-8")
+    if cut == "document":
+        path.unlink()
+    else:
+        start = text.index(f"{{#{cut}}}")
+        start = text.rindex("\n## ", 0, start) + 1
+        end = text.find("\n## ", start + 1)
+        path.write_text(text[:start] + (text[end + 1:] if end > 0 else "").rstrip("\n") + "\n" if end > 0
+                        else text[:start].rstrip("\n") + "\n", encoding="utf-8")
+    [e] = export(tree, "fi", doc="programme", only="missing")
+    catalog = polib.pofile(str(e.path))
+    assert catalog and all(not x.msgstr for x in catalog)
+    first = catalog[0]
+    first.msgstr = units[first.msgctxt]
+    catalog.save(str(e.path))
+    refused(tree, [e.path], "no translation here" if cut != "document" else "translate its front matter")
+    for x in catalog:
+        x.msgstr = units[x.msgctxt]
+    catalog.save(str(e.path))
+    [result] = import_files(tree, [e.path])
+    assert path.read_bytes() == original  # written as the source is, with the translations: the file as it was
+    assert sorted(result.confirmed) == sorted(x.msgctxt for x in catalog)
+    assert not [f for f in check(tree, "fi").findings if f.doc == "programme" and f.severity == "error"]

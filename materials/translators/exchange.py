@@ -198,11 +198,6 @@ def plan(sources: Sources, f: ExchangeFile) -> Plan:
         if not e.target.strip():
             problems.append(where(e, "has no translation, where the file has one; an import never deletes a translation"))
             continue
-        if u.state == MISSING:
-            problems.append(where(e, f"its section is not in {relative(project.content_file(f.lang, f.doc), project.root)} "
-                                     "yet; an import fills units the file has, so add the section there "
-                                     "(its heading with the id) and export again"))
-            continue
         if protected(e.target) != protected(u.source) and protected(e.target) != protected(u.target):
             problems.append(where(e, "a placeholder was changed, dropped or added (a {{ … }} value, a link's target, "
                                      "code or HTML); keep the source's"))
@@ -211,43 +206,102 @@ def plan(sources: Sources, f: ExchangeFile) -> Plan:
             problems.append(where(e, "a line break in a title, table cell or front matter field; write it on one line"))
             continue
         changed[e.key] = e.target
+    # A section (or document) the translation lacks is added whole: once every unit of it is translated.
+    for su in sections:
+        if su.translation is None and su.id != META and any(u.key in changed for u in su.units):
+            left = [u.key for u in su.units if u.key not in changed]
+            if left:
+                problems.append(Problem(f.name, f"section '{su.id}' ({su.title}) is not in the translation yet, and "
+                                                f"{len(left)} of its {len(su.units)} units have no translation here "
+                                                f"({', '.join(left[:3])}{'…' if len(left) > 3 else ''}); an import adds a "
+                                                "section once every unit of it is translated"))
+    if tr is None and changed:
+        needed = [k for k in ("title", "summary") if f"{META}/{k}" not in changed]
+        if needed:
+            problems.append(Problem(f.name, f"{relative(project.content_file(f.lang, f.doc), project.root)} does not exist "
+                                            f"yet; to make it, translate its front matter's {' and '.join(needed)} too"))
     return Plan(f, tr, sections, changed, problems)
 
 
 def new_text(p: Plan, original: str) -> str:
-    """The content file with the plan's changed units written in, every other byte as it was."""
-    tr = p.tr
+    """The content file with the plan's changed units written in, every other byte as it was;
+    a section it lacked is added after the one before it in the source (a whole file, when
+    there was none)."""
+    from materials.sources.content import HEADING
+
+    tr, changed = p.tr, p.changed
+    if tr is None:
+        return new_document(p)
     crlf = "\r\n" in original
     bom = original.startswith("\ufeff")
     lines = original.lstrip("\ufeff").replace("\r\n", "\n").split("\n")
-    by_section = {s.id: s for s in p.sections}
-    # Sections last first, so that a text of more lines leaves the earlier ones where they are.
-    for section in sorted(tr.sections, key=lambda s: s.line, reverse=True):
-        su = by_section.get(section.id)
-        if su is None or su.translation is None:
-            continue
-        changes = [(piece.place, p.changed[f"{section.id}/{piece.key}"]) for piece in su.translation
-                   if piece.place and f"{section.id}/{piece.key}" in p.changed]
-        if changes:
-            start = section.body_line - 1
-            body = section.body.split("\n")
-            lines[start:start + len(body)] = replace(body, changes)
-        title = p.changed.get(f"{section.id}/title")
-        if title is not None:
-            from materials.sources.content import HEADING
+    ops = []  # (line index, order at that index, what to do): done last first, so that earlier indexes hold
 
-            heading = lines[section.line - 1]
-            m = HEADING.match(heading)
-            lines[section.line - 1] = heading[: m.start("title")] + title + heading[m.end("title"):]
-    for key in sorted((k.split("/", 1)[1] for k in p.changed if k.startswith(META + "/")),
-                      key=lambda k: tr.meta_line(k), reverse=True):
+    def body(section, changes):
+        start = section.body_line - 1
+        ops.append((start, 2, lambda: lines.__setitem__(slice(start, start + len(section.body.split("\n"))),
+                                                         replace(section.body.split("\n"), changes))))
+
+    def title(section, text):
+        at = section.line - 1
+        m = HEADING.match(lines[at])
+        ops.append((at, 1, lambda: lines.__setitem__(at, lines[at][: m.start("title")] + text + lines[at][m.end("title"):])))
+
+    def insert(at, new_lines):
+        ops.append((at, 0, lambda: lines.__setitem__(slice(at, at), new_lines)))
+
+    for su in p.sections:
+        if su.id == META:
+            continue
+        if su.section is not None:
+            changes = [(piece.place, changed[f"{su.id}/{piece.key}"]) for piece in su.translation
+                       if piece.place and f"{su.id}/{piece.key}" in changed]
+            if changes:
+                body(su.section, changes)
+            if f"{su.id}/title" in changed:
+                title(su.section, changed[f"{su.id}/title"])
+        elif any(u.key in changed for u in su.units):
+            later = [s for s in p.sections[p.sections.index(su) + 1:] if s.section is not None]
+            text = skeleton(su, changed).split("\n")
+            if later:
+                insert(later[0].section.line - 1, text + [""])
+            else:
+                end = len(lines)
+                while end > 0 and not lines[end - 1].strip():
+                    end -= 1
+                insert(end, [""] + text)
+    close = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    for key in (k.split("/", 1)[1] for k in changed if k.startswith(META + "/")):
+        value = f"{key}: {yaml_scalar(key, changed[META + '/' + key])}"
+        if key not in tr.meta:
+            insert(close, [value])
+            continue
         at = tr.meta_line(key) - 1
         end = at + 1
         while end < len(lines) and lines[end].startswith((" ", "\t")):
             end += 1
-        lines[at:end] = [f"{key}: {yaml_scalar(key, p.changed[META + '/' + key])}"]
+        ops.append((at, 2, lambda at=at, end=end, value=value: lines.__setitem__(slice(at, end), [value])))
+    for _, _, do in sorted(ops, key=lambda op: (op[0], op[1]), reverse=True):
+        do()
     text = "\n".join(lines)
     return ("\ufeff" if bom else "") + (text.replace("\n", "\r\n") if crlf else text)
+
+
+def skeleton(su: SectionUnits, changed: dict[str, str]) -> str:
+    """A section the translation lacks, written as the source's with each unit's translation."""
+    s = su.source_section
+    changes = [(piece.place, changed[f"{s.id}/{piece.key}"]) for piece in su.source
+               if piece.place and f"{s.id}/{piece.key}" in changed]
+    body = "\n".join(replace(s.body.split("\n"), changes))
+    return body if s.id == "intro" else f"## {changed[f'{s.id}/title']} {{#{s.id}}}\n\n{body}"
+
+
+def new_document(p: Plan) -> str:
+    """A translation file that was not there: the front matter and every section translated whole."""
+    meta = [f"{piece.key}: {yaml_scalar(piece.key, p.changed[f'{META}/{piece.key}'])}" for piece in p.sections[0].source
+            if f"{META}/{piece.key}" in p.changed]
+    parts = [skeleton(su, p.changed) for su in p.sections[1:] if all(u.key in p.changed for u in su.units)]
+    return "---\n" + "\n".join(meta) + "\n---\n\n" + "\n\n".join(parts) + "\n"
 
 
 def yaml_scalar(key: str, value: str) -> str:
@@ -334,12 +388,13 @@ def import_files(root: Path, files: list[Path]) -> list[Imported]:
         results.append(result)
         if not p.changed or p.problems:
             continue
-        original = p.tr.path.read_bytes().decode("utf-8")
-        text = new_text(p, original)
+        path = project.content_file(p.file.lang, p.file.doc)
+        name = relative(path, project.root)
+        text = new_text(p, path.read_bytes().decode("utf-8") if p.tr else "")
         try:
-            new_tr = parse_content(text, p.tr.path, p.tr.name, p.tr.lang, p.tr.doc_id)
+            new_tr = parse_content(text, path, name, p.file.lang, p.file.doc)
         except ProjectError as exc:
-            problems += [Problem(p.file.name, f"the translations would make {p.tr.name} unreadable: {q}") for q in exc.problems]
+            problems += [Problem(p.file.name, f"the translations would make {name} unreadable: {q}") for q in exc.problems]
             continue
         again = {u.key: u for s in document_units(sources.content(sources.source, p.file.doc), new_tr, {}) for u in s.units}
         broken = [k for k, v in p.changed.items() if k not in again or again[k].target != v]
@@ -350,8 +405,8 @@ def import_files(root: Path, files: list[Path]) -> list[Imported]:
                                               "line, a list marker, a heading or a table bar in it); write it as one block",
                                  next((e.line for e in p.file.entries if e.key == k), None)) for k in dict.fromkeys(broken)]
             continue
-        writes[p.tr.path] = text.encode("utf-8")
-        result.content = p.tr.name
+        writes[path] = text.encode("utf-8")
+        result.content = name
         result.confirmed = list(p.changed)
         stamped = dict(sources.stamps.get((p.file.lang, p.file.doc), {}))
         changed_stamp = False
