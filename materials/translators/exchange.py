@@ -166,6 +166,9 @@ class Plan:
 def plan(sources: Sources, f: ExchangeFile) -> Plan:
     project = sources.project
     where = lambda e, msg: Problem(f.name, f"unit {e.key}: {msg}", e.line)
+    if not f.lang:
+        return Plan(f, None, [], {}, [Problem(f.name, "names no language (a PO header's Language:, an XLIFF file's "
+                                                        "target-language); is it a file of invoke i18n.export?")])
     if f.lang not in sources.translations:
         return Plan(f, None, [], {}, [Problem(f.name, f"its language '{f.lang}' is not a translation of the project "
                                                         f"({', '.join(sources.translations)})")])
