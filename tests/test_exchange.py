@@ -137,6 +137,8 @@ def test_an_outdated_unit_is_fuzzy_with_the_english_last_confirmed(tree):
     assert "Social Development usually takes the lead" in fuzzy[0].msgid
     assert "#| msgid \"In most municipalities" in p.path.read_text(encoding="utf-8")
     assert p.counts == {"current": 22, "outdated": 2, "unconfirmed": 0, "missing": 0}
+    [only] = export(tree, "fi", doc="programme", only="outdated", out_dir=tree / "only")
+    assert only.units == 2 and [e.msgctxt for e in polib.pofile(str(only.path))] == ["where-it-starts/1", "connecting/1"]
     store = tt_xliff.xlifffile.parsefile(str(x.path))
     flagged = [u for u in store.units if u.isfuzzy()]
     assert [u.getid().split("\x04")[-1] for u in flagged] == ["where-it-starts/1", "connecting/1"]

@@ -1,7 +1,9 @@
 """Units as an XLIFF 1.2 file, and back.
 
-XLIFF 1.2 rather than 2.x: translate-toolkit (and so Weblate and Pootle) reads 1.2 only, and
-OmegaT's own XLIFF filter and Okapi read it too. One `<trans-unit>` per unit, its id the unit's
+XLIFF 1.2 rather than 2.x: 1.2 has a place for the English last confirmed (`<alt-trans>`), which
+translate-toolkit (the reader Weblate uses) reads, as OmegaT's own XLIFF filter and Okapi read
+1.2; translate-toolkit's reader of 2.0 (new in 3.x) has no such place (2.x keeps earlier
+versions in its Change Tracking module, which it does not read). One `<trans-unit>` per unit, its id the unit's
 key. A current unit is `approved="yes"`; an outdated one `state="needs-review-translation"`,
 with the English last confirmed in `<alt-trans alttranstype="previous-version">`. Placeholders
 are inline codes the tools protect: `<ph>` for a template expression, inline HTML, code or an
