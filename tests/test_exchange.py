@@ -360,3 +360,24 @@ def test_a_missing_section_or_document_is_added_whole_by_an_import(tree, cut):
     assert path.read_bytes() == original  # written as the source is, with the translations: the file as it was
     assert sorted(result.confirmed) == sorted(x.msgctxt for x in catalog)
     assert not [f for f in check(tree, "fi").findings if f.doc == "programme" and f.severity == "error"]
+
+
+def test_a_section_whose_blocks_differ_is_one_unit_until_they_match(tree):
+    # The Finnish list of 'aim' written as one paragraph: its blocks are not the source's.
+    path = tree / "content" / "fi" / "programme.md"
+    original = path.read_text(encoding="utf-8")
+    start = original.index("- antaa ammattilaisille")
+    end = original.index("\n\n", start)
+    listed = original[start:end]
+    path.write_text(original[:start] + listed.replace("- ", "").replace("\n", " ") + original[end:], encoding="utf-8")
+    [e] = export(tree, "fi", doc="programme")
+    catalog = polib.pofile(str(e.path))
+    body = catalog.find("aim/body", by="msgctxt")
+    assert body is not None and "- gives professionals" in body.msgid and catalog.find("aim/2", by="msgctxt") is None
+    paragraph = original[original.index("{#aim}") + len("{#aim}\n\n"):start].rstrip("\n")
+    body.msgstr = paragraph + "\n\n" + listed
+    catalog.save(str(e.path))
+    [result] = import_files(tree, [e.path])
+    assert result.confirmed == ["aim/body"] and path.read_text(encoding="utf-8") == original
+    keys = [u.key for s in units_of(load(tree), "fi", "programme") for u in s.units if u.section == "aim"]
+    assert keys == ["aim/title", "aim/1", "aim/2", "aim/3", "aim/4"]

@@ -400,9 +400,16 @@ def import_files(root: Path, files: list[Path]) -> list[Imported]:
             problems += [Problem(p.file.name, f"the translations would make {name} unreadable: {q}") for q in exc.problems]
             continue
         again = {u.key: u for s in document_units(sources.content(sources.source, p.file.doc), new_tr, {}) for u in s.units}
-        broken = [k for k, v in p.changed.items() if k not in again or again[k].target != v]
-        broken += [u.key for s in p.sections for u in s.units if u.target and u.key not in p.changed
-                   and (u.key not in again or again[u.key].target != u.target)]
+        def kept(key: str, text: str) -> bool:
+            """The unit reads back as written (a section's whole body as that section's body: a
+            translator may bring its blocks in line with the source's, and then it is units again)."""
+            if key.endswith("/body"):
+                section = new_tr.section(key.rsplit("/", 1)[0])
+                return section is not None and section.body == text.strip("\n")
+            return key in again and again[key].target == text
+
+        broken = [k for k, v in p.changed.items() if not kept(k, v)]
+        broken += [u.key for s in p.sections for u in s.units if u.target and u.key not in p.changed and not kept(u.key, u.target)]
         if broken:
             problems += [Problem(p.file.name, f"unit {k}: its translation would change the document's blocks (a blank "
                                               "line, a list marker, a heading or a table bar in it); write it as one block",
