@@ -82,10 +82,10 @@ def test_units_cover_paragraphs_items_titles_notes_and_front_matter(tree):
     sources = load(tree)
     units = {u.key: u for s in units_of(sources, "fi", "handout-introductory-meeting") for u in s.units}
     assert units["front-matter/title"].source == "The inner world of polarisation"
-    assert units["why-this-meeting/title"].kind == "title"
+    assert units["why-this-meeting/title"].kind == "slide title"
     assert units["why-this-meeting/1"].kind == "slide: list item"
     assert units["why-this-meeting/1"].source == "Tensions between groups are part of municipal work"
-    assert units["why-this-meeting/4"].kind == "notes: paragraph"
+    assert units["why-this-meeting/4"].kind == "slide note: paragraph"
     total = {lang: sum(len(s.units) for d in sources.project.documents for s in units_of(sources, lang, d)) for lang in LANGS}
     assert total["fi"] == total["nl"] > 200
 

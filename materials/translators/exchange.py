@@ -205,7 +205,7 @@ def plan(sources: Sources, f: ExchangeFile) -> Plan:
             problems.append(where(e, "a placeholder was changed, dropped or added (a {{ … }} value, a link's target, "
                                      "code or HTML); keep the source's"))
             continue
-        if "\n" in e.target and (u.kind == "title" or u.kind.endswith("table cell") or u.section == META):
+        if "\n" in e.target and (u.key.endswith("/title") or u.kind.endswith("table cell") or u.section == META):
             problems.append(where(e, "a line break in a title, table cell or front matter field; write it on one line"))
             continue
         changed[e.key] = e.target

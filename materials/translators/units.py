@@ -235,6 +235,13 @@ def _section(s: Section, t: Section | None, confirmed: stamps.Confirmed | None) 
         stamped = section_of(s.id, confirmed.source)
         old = paired(whole_body(stamped) if src[-1:] and src[-1].key == "body" else pieces(stamped), src)
     by_key = {p.key: p for p in trp or []}
+    slides = any(p.part != "body" for p in src)
+
+    def kind(p: Piece) -> str:
+        if p.kind == "title":
+            return "slide title" if slides else "title"
+        return {"slide": "slide: ", "notes": "slide note: "}.get(p.part, "") + p.kind
+
     units = []
     for p in src:
         if not p.text.strip():
@@ -246,7 +253,7 @@ def _section(s: Section, t: Section | None, confirmed: stamps.Confirmed | None) 
             line = s.line if p.place is None else s.body_line + p.line
         else:
             line = t.line if tp is None or tp.place is None else t.body_line + tp.line
-        units.append(Unit(f"{s.id}/{p.key}", s.id, p.kind if p.part == "body" else f"{p.part}: {p.kind}", p.part,
+        units.append(Unit(f"{s.id}/{p.key}", s.id, kind(p), p.part,
                           p.text, tp.text if tp else "", state, previous, line, s.title or "Introduction"))
     return SectionUnits(s.id, s.title or "Introduction", src, trp, t, s, units)
 
@@ -294,7 +301,8 @@ def findings_by_unit(sections: list[SectionUnits], findings) -> tuple[dict[str, 
     line; an outdated section's finding beside each of its units that changed; a section-wide
     one, at the heading's line, beside the title), and those about no unit (a missing section)."""
     lines = sorted((u.line or 0, u.key) for s in sections for u in s.units if u.target)
-    fuzzy_by_title = {u.line: [v.key for v in s.units if v.fuzzy] for s in sections for u in s.units if u.kind == "title"}
+    fuzzy_by_title = {u.line: [v.key for v in s.units if v.fuzzy] for s in sections for u in s.units if u.key.endswith("/title")}
+    fuzzy_by_title[1] = [u.key for s in sections if s.id == META for u in s.units if u.fuzzy]  # (check names line 1)
     out: dict[str, list] = {u.key: [] for s in sections for u in s.units}
     loose = []
     for f in findings:
