@@ -381,3 +381,20 @@ def test_a_section_whose_blocks_differ_is_one_unit_until_they_match(tree):
     assert result.confirmed == ["aim/body"] and path.read_text(encoding="utf-8") == original
     keys = [u.key for s in units_of(load(tree), "fi", "programme") for u in s.units if u.section == "aim"]
     assert keys == ["aim/title", "aim/1", "aim/2", "aim/3", "aim/4"]
+
+
+def test_xliff_protects_expressions_links_emphasis_and_html_as_inline_codes(tmp_path):
+    en = "---\ntitle: T\nsummary: S\n---\n\n## A {#a}\n\nSee [the city](https://example.org/en/) with **{{ organisation }}** and <b>.\n"
+    fi = "---\ntitle: T2\nsummary: S2\n---\n\n## B {#a}\n\nKatso [kaupunki](https://example.org/fi/) ja **{{ organisation }}** ja <b>.\n"
+    src, tr = (parse_content(t, tmp_path / "x.md", "x.md", lang, "doc") for t, lang in ((en, "en"), (fi, "fi")))
+    units = [u for s in document_units(src, tr, {}) for u in s.units]
+    data = xliff.write(units, {}, {}, "fi", "doc", "en", "test").decode("utf-8")
+    assert ('<source>See <bpt id="1">[</bpt>the city<ept id="1">](https://example.org/en/)</ept> with <bpt id="2">**</bpt>'
+            '<ph id="3">{{ organisation }}</ph><ept id="2">**</ept> and <ph id="4">&lt;b&gt;</ph>.</source>') in data
+    # The target's codes take the source's ids where they are the same code (an end takes its beginning's id).
+    assert '<target state="translated">Katso <bpt id="1">[</bpt>kaupunki<ept id="1">](https://example.org/fi/)</ept>' in data
+    assert '<bpt id="2">**</bpt><ph id="3">{{ organisation }}</ph><ept id="2">**</ept> ja <ph id="4">&lt;b&gt;</ph>' in data
+    store = tt_xliff.xlifffile.parsestring(data.encode("utf-8"))
+    [unit] = [u for u in store.units if u.getid().endswith("a/1")]
+    assert unit.source == units[-1].source and unit.target == units[-1].target
+    assert [type(p).__name__ for p in unit.rich_source[0].sub if type(p).__name__ != "StringElem"]  # read as codes
