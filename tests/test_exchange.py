@@ -392,7 +392,7 @@ def test_xliff_protects_expressions_links_emphasis_and_html_as_inline_codes(tmp_
     assert ('<source>See <bpt id="1">[</bpt>the city<ept id="1">](https://example.org/en/)</ept> with <bpt id="2">**</bpt>'
             '<ph id="3">{{ organisation }}</ph><ept id="2">**</ept> and <ph id="4">&lt;b&gt;</ph>.</source>') in data
     # The target's codes take the source's ids where they are the same code (an end takes its beginning's id).
-    assert '<target state="translated">Katso <bpt id="1">[</bpt>kaupunki<ept id="1">](https://example.org/fi/)</ept>' in data
+    assert '<target state="needs-review-translation">Katso <bpt id="1">[</bpt>kaupunki<ept id="1">](https://example.org/fi/)</ept>' in data
     assert '<bpt id="2">**</bpt><ph id="3">{{ organisation }}</ph><ept id="2">**</ept> ja <ph id="4">&lt;b&gt;</ph>' in data
     store = tt_xliff.xlifffile.parsestring(data.encode("utf-8"))
     [unit] = [u for u in store.units if u.getid().endswith("a/1")]
