@@ -362,8 +362,8 @@ def import_(c, files):
         if not r.content:
             print(f"{r.name}: nothing changed")
             continue
-        print(f"{r.name}: {len(r.confirmed)} units written into {r.content} and confirmed"
-              + (f"; still outdated: {', '.join(r.pending)}" if r.pending else ""))
+        print(f"{r.name}: {len(r.written)} units written into {r.content}, {len(r.confirmed)} confirmed"
+              + (f"; sections still to review: {', '.join(r.pending)}" if r.pending else ""))
 
 
 @task(name="new-language", help={"lang": "the new language's code, such as sv"})

@@ -398,3 +398,33 @@ def test_xliff_protects_expressions_links_emphasis_and_html_as_inline_codes(tmp_
     [unit] = [u for u in store.units if u.getid().endswith("a/1")]
     assert unit.source == units[-1].source and unit.target == units[-1].target
     assert [type(p).__name__ for p in unit.rich_source[0].sub if type(p).__name__ != "StringElem"]  # read as codes
+
+
+def test_a_section_never_confirmed_is_written_but_confirmed_only_whole(tree):
+    import json
+
+    path = tree / "locale" / "stamps" / "fi" / "programme.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["sections"]["training"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    [e] = export(tree, "fi", doc="programme")
+    catalog = polib.pofile(str(e.path))
+    fuzzy = [x for x in catalog if "fuzzy" in x.flags]
+    assert [x.msgctxt for x in fuzzy] == ["training/title", "training/1", "training/2"] and not fuzzy[0].previous_msgid
+    fuzzy[1].msgstr += " Muutettu."
+    fuzzy[1].flags.remove("fuzzy")
+    catalog.save(str(e.path))
+    [result] = import_files(tree, [e.path])
+    assert result.written == ["training/1"] and result.confirmed == [] and result.pending == ["training"]
+    assert "Muutettu." in (tree / "content" / "fi" / "programme.md").read_text(encoding="utf-8")
+    [finding] = [f for f in check(tree, "fi").findings if f.code == "outdated"]
+    assert "never been confirmed" in finding.message
+    # Every unit of it done: the section is confirmed.
+    for x in fuzzy[::2]:
+        x.msgstr += " Muutettu."
+        x.flags.remove("fuzzy")
+    fuzzy[1].msgstr = fuzzy[1].msgstr.replace(" Muutettu.", " Muutettu taas.")
+    catalog.save(str(e.path))
+    [result] = import_files(tree, [e.path])
+    assert sorted(result.confirmed) == ["training/1", "training/2", "training/title"] and result.pending == []
+    assert not [f for f in check(tree, "fi").findings if f.code == "outdated"]

@@ -72,7 +72,8 @@ class Imported:
     name: str  # the exchange file
     doc: str
     content: str  # the content file written ("" when nothing changed)
-    confirmed: list[str] = field(default_factory=list)  # unit keys written and confirmed
+    written: list[str] = field(default_factory=list)  # unit keys written into the content file
+    confirmed: list[str] = field(default_factory=list)  # of those, the units the stamps now record as confirmed
     sections: list[str] = field(default_factory=list)  # sections whose stamp changed
     pending: list[str] = field(default_factory=list)  # sections still outdated or never confirmed
 
@@ -417,7 +418,7 @@ def import_files(root: Path, files: list[Path]) -> list[Imported]:
             continue
         writes[path] = text.encode("utf-8")
         result.content = name
-        result.confirmed = list(p.changed)
+        result.written = list(p.changed)
         stamped = dict(sources.stamps.get((p.file.lang, p.file.doc), {}))
         changed_stamp = False
         for su in p.sections:
@@ -425,6 +426,7 @@ def import_files(root: Path, files: list[Path]) -> list[Imported]:
             if new is not None:
                 stamped[su.id] = new
                 result.sections.append(su.id)
+                result.confirmed += [u.key for u in su.units if u.key in p.changed]
                 changed_stamp = True
             touched = any(u.key in p.changed for u in su.units)
             if touched and (new is None or any(u.fuzzy and u.key not in p.changed for u in su.units)):
