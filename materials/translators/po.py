@@ -48,7 +48,7 @@ def write(units: list[Unit], notes: dict[str, list[str]], references: dict[str, 
         if u.previous is not None:
             entry.previous_msgid = u.previous
         po.append(entry)
-    return po.__unicode__().encode("utf-8")
+    return str(po).encode("utf-8")
 
 
 def read(path: Path, name: str):
