@@ -343,7 +343,10 @@ def export_(c, lang, doc=None, format="po", only="all", out=None):
     for e in run(ROOT, lang, doc, format, only, Path(out).resolve() if out else None):
         where = e.path.relative_to(ROOT) if e.path.is_relative_to(ROOT) else e.path
         states = ", ".join(f"{n} {state}" for state, n in e.counts.items() if n)
-        print(f"{where}: {e.units} units" + (f" ({states})" if states else ""))
+        if e.units or only == "all":
+            print(f"{where}: {e.units} unit{'s' if e.units != 1 else ''}" + (f" ({states})" if states else ""))
+        else:
+            print(f"{e.doc}: no {only} units, no file")
 
 
 @task(name="import", positional=["files"],

@@ -134,7 +134,8 @@ def export(root: Path, lang: str, doc: str | None = None, format: str = "po", on
         references = {u.key: f"{tr_name if u.state != MISSING else src_name}:{u.line}" for u in units if u.line}
         data = writer.write(units, notes_for(sources, lang, d, sections, findings), references, lang, d,
                             sources.source, project.organisation)
-        files[out / f"{d}{suffix}"] = data
+        if units or only == "all":  # (with --only, a document with nothing of the kind gets no file)
+            files[out / f"{d}{suffix}"] = data
         counts = {state: sum(u.state == state for u in units) for state in (CURRENT, OUTDATED, UNCONFIRMED, MISSING)}
         done.append(Exported(out / f"{d}{suffix}", d, len(units), counts))
     with BuildLock(project.root / "build") if not out_dir else contextlib.nullcontext():
