@@ -130,7 +130,7 @@ def test_invitation_pdf_has_the_municipality_and_localised_dates(packs):
     assert "Monitoimitalo Aalto" in text and "aino.virtanen@koivulahti.example" in text
     files = open_zip(results["heidebeek", "nl"].path)
     text = pdf_text(files["heidebeek-nl/invitation-introductory-meeting.pdf"])
-    assert "Gemeente Heidebeek" in text and "11 mei 2027" in text and "19:00–21:00" in text
+    assert "Gemeente Heidebeek" in text and "11 mei 2027" in text and "19.00–21.00" in text  # Flemish clock times
     assert "[" not in text  # no placeholder left in a personal pack
 
 
