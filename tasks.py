@@ -318,13 +318,55 @@ def stamp(c, lang, doc=None, all=False, unchanged=None):
         print(f"locale/stamps/{lang}/{d.doc_id}.json: {'; '.join(said)}")
 
 
-@task(help={"lang": "fi, nl, ... or all (default: every translation)"})
+@task(help={"lang": "fi, nl, ... or all (default: every translation)",
+            "format": "text (a table) or json (for a script or CI); exit 1 when a language is not complete"})
 @user_errors
-def status(c, lang="all"):
-    """Show how far each translation is; writes the dashboard build/status.html."""
+def status(c, lang="all", format="text"):
+    """Show how far each translation is (exit 1 unless complete); writes the desk build/status.html."""
     from materials.translators.status import status as run
 
-    run(ROOT, lang)
+    incomplete = [s.name for s in run(ROOT, lang, format=format) if not s.complete]
+    if incomplete:
+        raise Exit(f"not complete: {', '.join(incomplete)}", code=1)
+
+
+@task(name="export", help={
+    "lang": "the translation to export (fi, nl, ...)", "doc": "one document (default: every document)",
+    "format": "po (Poedit, Weblate) or xliff (XLIFF 1.2: OmegaT, Trados, memoQ); default po",
+    "only": "outdated, missing or all units (default all)",
+    "out": "write the files into this folder (default build/translation/<lang>/)"})
+@user_errors
+def export_(c, lang, doc=None, format="po", only="all", out=None):
+    """Write each document's translation units for a CAT tool: build/translation/<lang>/<doc>.po or .xlf."""
+    from materials.translators.exchange import export as run
+
+    for e in run(ROOT, lang, doc, format, only, Path(out).resolve() if out else None):
+        where = e.path.relative_to(ROOT) if e.path.is_relative_to(ROOT) else e.path
+        states = ", ".join(f"{n} {state}" for state, n in e.counts.items() if n)
+        if e.units or only == "all":
+            print(f"{where}: {e.units} unit{'s' if e.units != 1 else ''}" + (f" ({states})" if states else ""))
+        else:
+            print(f"{e.doc}: no {only} units, no file")
+
+
+@task(name="import", positional=["files"],
+      help={"files": "the .po or .xlf file(s) to import: a path, a quoted pattern (\"build/translation/fi/*.po\") "
+                     "or paths joined by commas; more may follow --"})
+@user_errors
+def import_(c, files):
+    """Write translated units back into content/<lang>/ and confirm the units whose translation changed."""
+    import glob as globbing
+
+    from materials.translators.exchange import import_files
+
+    given = [f for f in files.split(",") if f] + c.remainder.split()
+    names = [Path(n) for f in given for n in (sorted(globbing.glob(f)) or [f])]
+    for r in import_files(ROOT, names):
+        if not r.content:
+            print(f"{r.name}: nothing changed")
+            continue
+        print(f"{r.name}: {len(r.written)} units written into {r.content}, {len(r.confirmed)} confirmed"
+              + (f"; sections still to review: {', '.join(r.pending)}" if r.pending else ""))
 
 
 @task(name="new-language", help={"lang": "the new language's code, such as sv"})
@@ -339,5 +381,5 @@ def new_language(c, lang):
           f"`invoke check --lang {lang}`; `invoke build --lang {lang} --draft` previews it meanwhile")
 
 
-i18n = Collection("i18n", extract, update, compile_, stamp, status, new_language)
+i18n = Collection("i18n", extract, update, compile_, stamp, status, export_, import_, new_language)
 ns.add_collection(i18n)

@@ -770,6 +770,54 @@ def _(p):
     return Case(["i18n.stamp", "--lang", "fi", "--doc", "nope"], ["unknown document 'nope'"])
 
 
+# translation exchange (i18n.export, i18n.import)
+
+def exported(p, fmt="po") -> str:
+    from materials.translators.exchange import export
+
+    [e] = export(p, "fi", doc="programme", format=fmt, out_dir=p / "incoming")
+    return str(e.path.relative_to(p))
+
+
+@case("export-source-language")
+def _(p):
+    return Case(["i18n.export", "--lang", "en"], ["en is the source language"])
+
+
+@case("export-unknown-format")
+def _(p):
+    return Case(["i18n.export", "--lang", "fi", "--format", "docx"], ["unknown format 'docx'; use po or xliff"])
+
+
+@case("import-damaged-placeholder")
+def _(p):
+    rel = exported(p)
+    replace(p, rel, 'msgstr "{{ organisation }} tarjoaa', 'msgstr "Inside Polarisation tarjoaa')
+    return Case(["i18n.import", rel], [f"{rel}:", "unit intro/1: a placeholder was changed"])
+
+
+@case("import-not-a-po-file")
+def _(p):
+    write(p, "incoming/programme.po", 'msgid "a"\nmsgstr "b\n')
+    return Case(["i18n.import", "incoming/programme.po"], ["incoming/programme.po: names no language"])
+
+
+@case("import-xliff-with-entities")
+def _(p):
+    rel = exported(p, "xliff")
+    text = read(p, rel)
+    write(p, rel, text.replace("<xliff ", '<!DOCTYPE xliff [<!ENTITY a "aaaa">]><xliff ', 1))
+    return Case(["i18n.import", rel], [f"{rel}: has a DOCTYPE or entities"])
+
+
+@case("import-into-a-broken-translation")
+def _(p):
+    rel = exported(p)
+    line = line_of(p, FI, "{#connecting}")
+    replace(p, FI, " {#connecting}", "")
+    return Case(["i18n.import", rel], [f"{FI}:{line}: heading has no id"])
+
+
 # check
 
 @case("check-broken-translation")

@@ -152,8 +152,8 @@ def test_agenda_times_come_from_the_schedule_and_are_localised(full_build, proje
     en = (out / "en" / "agenda-training-day.html").read_text(encoding="utf-8")
     # Training day: sample start 09:00, 420 minutes -> ends 16:00.
     assert "9.00–16.00" in fi and "09:00–16:00" in en
-    # The first item's slot (30 minutes) and the last (30 minutes before the end).
-    assert "9.00–9.30" in fi and "15.30–16.00" in fi
+    # The first item's slot (35 minutes) and the last (30 minutes before the end).
+    assert "9.00–9.35" in fi and "15.30–16.00" in fi
 
 
 def run_invoke(*args, cwd):

@@ -31,10 +31,7 @@ def test_the_validators_are_installed():
     assert Path(CHROMIUM).exists(), "install Debian's chromium"
 
 
-def test_nu_html_checker_reports_no_error_on_any_page(full_build):
-    out, _, _ = full_build
-    files = pages(out)
-    assert len(files) == 3 * 11 + 1
+def assert_nu_html_checker_passes(files: list[Path]) -> None:
     result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
                             capture_output=True, text=True)
     # vnu writes its JSON report to stderr and exits 0 only when no page has an error; no report
@@ -45,6 +42,66 @@ def test_nu_html_checker_reports_no_error_on_any_page(full_build):
     errors = [f"{m.get('url')}:{m.get('lastLine')}: {m.get('message')}" for m in messages if m.get("type") == "error"]
     assert errors == [], "\n".join(errors[:20])
     assert result.returncode == 0, report[:500]
+
+
+def test_nu_html_checker_reports_no_error_on_any_page(full_build):
+    out, _, _ = full_build
+    files = pages(out)
+    assert len(files) == 3 * 11 + 1
+    assert_nu_html_checker_passes(files)
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    """The translator's desk (build/status.html and a side-by-side page per language and
+    document) of a copy with an outdated section, a finding and a missing section, so that every
+    part of the pages is there to validate."""
+    from tree import copy_project
+
+    from materials.translators.status import status
+
+    tree = copy_project(tmp_path_factory.mktemp("desk") / "p", municipalities=False, tasks=False)
+    en = tree / "content" / "en" / "programme.md"
+    en.write_text(en.read_text(encoding="utf-8").replace("Social Development takes the lead",
+                                                         "Social Development usually takes the lead"), encoding="utf-8")
+    fi = tree / "content" / "fi" / "programme.md"
+    text = fi.read_text(encoding="utf-8").replace("Kumpikin reitti johtaa samaan ohjelmaan.",
+                                                  "Kumpikin reitti johtaa samaan ohjelmaan. This sentence was left in English.")
+    fi.write_text(text[: text.index("## Missä lähestymistapaa")], encoding="utf-8")
+    out = tree / "out"
+    import io
+
+    from rich.console import Console
+
+    status(tree, "all", out, Console(file=io.StringIO()))
+    return [out / "status.html"] + sorted((out / "status").glob("*/*.html"))
+
+
+def test_nu_html_checker_reports_no_error_on_the_desk(desk):
+    assert len(desk) == 1 + 2 * 9
+    assert_nu_html_checker_passes(desk)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_core_reports_no_violation_on_the_desk(desk, browser, width):
+    assert_axe_finds_nothing(browser.new_page(viewport={"width": width, "height": 844}), desk, desk[0].parent)
+
+
+def test_the_desk_is_driven_by_keyboard_alone(desk, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(desk[0].as_uri())
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    focus_by_tab(page, "el.getAttribute('href') === 'status/fi/programme.html'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/status/fi/programme.html")
+    focus_by_tab(page, "el.getAttribute('href') === '#where-it-starts'")
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#where-it-starts"
+    # On a phone the page is one column: nothing wider than the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +117,12 @@ def browser():
 @pytest.mark.slow
 def test_axe_core_reports_no_violation_on_any_page(full_build, browser):
     out, _, _ = full_build
-    page = browser.new_page()
+    assert_axe_finds_nothing(browser.new_page(), pages(out), out)
+
+
+def assert_axe_finds_nothing(page, files: list[Path], out: Path) -> None:
     found = {}
-    for path in pages(out):
+    for path in files:
         page.goto(path.as_uri())
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(

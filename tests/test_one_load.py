@@ -61,7 +61,7 @@ def proj(tmp_path) -> Path:
 @pytest.mark.slow
 def test_pack_draft_with_an_untranslated_catalog_message(proj):
     po = proj / PO_NL
-    replace(po, 'msgstr "Agendabestanden"', 'msgstr ""')
+    replace(po, 'msgstr "Kalenderbestanden"', 'msgstr ""')
     line = line_of(po, 'msgid "Calendar files"')
     refused = invoke(proj, "pack", "--municipality", "lindenhoven")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr + refused.stdout
@@ -74,7 +74,7 @@ def test_pack_draft_with_an_untranslated_catalog_message(proj):
     assert packed.returncode == 0, packed.stderr
     files = zip_files(proj / "build" / "packs" / "lindenhoven-nl.zip")
     index = files["lindenhoven-nl/index.html"].decode()
-    assert ">Calendar files</h2>" in index and "Agendabestanden" not in index  # the English stands in
+    assert ">Calendar files</h2>" in index and "Kalenderbestanden" not in index  # the English stands in
     assert "Concept: niet verspreiden" in index  # the draft mark
 
 

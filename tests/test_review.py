@@ -120,7 +120,8 @@ DEFECTS = {
                             "nl", "programme", None),
     "extra-sentence": ("extra-sentence", lambda t: edit(c(t, "fi/programme.md"), "Kumpikin reitti johtaa samaan ohjelmaan.",
                        "Kumpikin reitti johtaa samaan ohjelmaan. Ohjelma on kaikille kunnille sama, ja sen tulokset "
-                       "ovat olleet hyviä kaikkialla."), "fi", "programme", 11),
+                       "ovat olleet hyviä kaikkialla, missä sitä on kokeiltu, niin suurissa kuin pienissä kunnissa."),
+                       "fi", "programme", 11),
     # A glossary term two ways in one section.
     "term-variant-fi": ("term-variant", lambda t: edit(c(t, "fi/handout-introductory-meeting.md"), "- Sillanrakentaja yrittää",
                         "- Siltojen rakentaja yrittää"), "fi", "handout-introductory-meeting", 80),
@@ -173,8 +174,8 @@ LEGITIMATE = {
     "reordered-sentences-nl": lambda t: swap_sentences(
         c(t, "nl/programme.md"), "Er is veel tijd voor casussen uit hun eigen vakgebied.",
         "Iedere deelnemer brengt eigen ervaring in en leert van collega's uit andere disciplines."),
-    "split-sentence": lambda t: edit(c(t, "fi/programme.md"), "Koulutus kestää {{ facts.training_days | number }} päivää, ja se koostuu",
-                                     "Koulutus kestää {{ facts.training_days | number }} päivää. Se koostuu"),
+    "split-sentence": lambda t: edit(c(t, "fi/programme.md"), "kehittää yhteisen kielen, josta on suurta hyötyä",
+                                     "kehittää yhteisen kielen. Siitä on suurta hyötyä"),
     "merged-sentences": lambda t: edit(c(t, "nl/programme.md"), "in een vroeg stadium. Beleidsmakers beslissen",
                                        "in een vroeg stadium, en beleidsmakers beslissen"),
     "other-inflection": lambda t: edit(c(t, "fi/handout-introductory-meeting.md"), "- Sillanrakentaja yrittää yhdistää ääripäät",

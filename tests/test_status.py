@@ -58,9 +58,9 @@ def test_an_edited_source_section_is_outdated_with_its_diff(tree):
         assert "Social Development {+usually+} takes the lead" in section.diff
         assert all(o.outdated == 0 for o in by_lang[lang].docs if o.doc != "programme")
         page = (tree / "out" / "status" / lang / "programme.html").read_text(encoding="utf-8")
-        assert '<tr id="where-it-starts" class="outdated">' in page
+        assert '<section id="where-it-starts" class="sec outdated"' in page
         assert "Social Development <ins>usually</ins> takes the lead" in page and ">outdated<" in page
-        assert f'<td lang="{lang}">' in page and '<html lang="en">' in page and "<title>" in page
+        assert f'<td lang="{lang}" data-label=' in page and '<html lang="en">' in page and "<title>" in page
 
 
 def test_a_deleted_translation_counts_every_section_missing(tree):
@@ -71,8 +71,10 @@ def test_a_deleted_translation_counts_every_section_missing(tree):
     assert "content/fi/programme.md" in d.problem and "content/fi/programme.md" in text
     assert by_lang["nl"].doc("programme").current == by_lang["nl"].doc("programme").total
     page = (tree / "out" / "status" / "fi" / "programme.html").read_text(encoding="utf-8")
-    assert page.count('<tr id=') == page.count('class="missing"') == d.total
-    assert page.count('<span class="missing-text">missing</span>') == d.total
+    assert page.count('<section id=') == page.count('class="sec missing"') == d.total
+    units = sum(len(s.units) for s in d.sections)
+    assert page.count('<span class="missing-text" lang="en">missing</span>') == units > d.total
+    assert d.to_translate > 500 and d.to_review == 0 and not by_lang["fi"].complete and by_lang["nl"].complete
 
 
 def test_dashboard_links_every_side_by_side_page(tree):
@@ -86,7 +88,7 @@ def test_dashboard_links_every_side_by_side_page(tree):
     assert "<progress" not in dashboard and 'role="img" aria-label="' in dashboard and "sections current" in dashboard
     page = (tree / "out" / "status" / "fi" / "programme.html").read_text(encoding="utf-8")
     assert all((tree / "out" / "status" / "fi" / f).resolve().is_file() for f in re.findall(r'url\("([^"]+)"\)', page))
-    links = re.findall(r'href="([^"]+)"', dashboard)
+    links = [link for link in re.findall(r'href="([^"]+)"', dashboard) if not link.startswith("#")]
     expected = {f"status/{lang}/{d.doc}.html" for lang, ls in by_lang.items() for d in ls.docs}
     assert set(links) == expected
     for link in links:
@@ -117,3 +119,55 @@ def test_source_language_is_refused(tree):
     with pytest.raises(ProjectError, match="source language"):
         collect(tree, "en")
 
+
+
+def test_words_findings_beside_their_unit_and_the_day_confirmed(tree, monkeypatch):
+    from materials.translators.translation import stamp_translation
+
+    edit = lambda path, old, new: path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    edit(tree / "content" / "en" / "programme.md", "Social Development takes the lead", "Social Development usually takes the lead")
+    edit(tree / "content" / "fi" / "programme.md", "Kumpikin reitti johtaa samaan ohjelmaan.",
+         "Kumpikin reitti johtaa samaan ohjelmaan. This sentence was left in English by mistake.")
+    by_lang, text = run(tree)
+    d = by_lang["fi"].doc("programme")
+    [section] = [s for s in d.sections if s.id == "where-it-starts"]
+    [(unit, found)] = [(u, f) for u, f in section.units if u.key == "where-it-starts/1"]
+    assert unit.state == "outdated" and d.to_review == unit.words == 53 and d.to_translate == 0
+    assert sorted(f.code for f in found) == ["language", "outdated"] and d.level("error") == 2
+    assert not by_lang["fi"].complete and "Suomi: not complete" in text
+    page = (tree / "out" / "status" / "fi" / "programme.html").read_text(encoding="utf-8")
+    row = page[page.index('<section id="where-it-starts"'):page.index('<section id="connecting"')]
+    assert '<span class="level">error</span> <code>language</code>' in row and "Never confirmed" not in row
+    assert "<h2 id=\"h-where-it-starts\">Where the programme starts" in row  # titles, not ids
+    # Confirming records the day; the desk shows it.
+    monkeypatch.setenv("MATERIALS_TODAY", "2026-11-30")
+    edit(tree / "content" / "fi" / "programme.md", " This sentence was left in English by mistake.", " Yleensä.")
+    stamp_translation(tree, "fi", "programme")
+    by_lang, _ = run(tree, "fi")
+    d = by_lang["fi"].doc("programme")
+    assert d.last_confirmed == "2026-11-30" and d.sections[2].confirmed == "2026-11-30" and d.sections[1].confirmed == ""
+    assert "Last confirmed on 2026-11-30." in (tree / "out" / "status" / "fi" / "programme.html").read_text(encoding="utf-8")
+
+
+def test_json_and_the_exit_status_say_whether_a_language_is_complete(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    tree = copy_project(tmp_path / "p", municipalities=False, tasks=True)
+    status_json = lambda lang: subprocess.run([sys.executable, "-m", "invoke", "i18n.status", "--lang", lang, "--format", "json"],
+                                              cwd=tree, capture_output=True, text=True)
+    done = status_json("fi")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["complete"] is True and [l["language"] for l in data["languages"]] == ["fi"]
+    assert data["languages"][0]["words"] == {"to_translate": 0, "to_review": 0}
+    path = tree / "content" / "nl" / "programme.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("## Waar de aanpak")], encoding="utf-8")  # the last section gone
+    undone = status_json("nl")
+    assert undone.returncode == 1 and undone.stderr.strip() == "not complete: Nederlands"
+    nl = json.loads(undone.stdout)["languages"][0]
+    programme = next(d for d in nl["documents"] if d["document"] == "programme")
+    assert nl["complete"] is False and programme["sections"]["missing"] == 1 and programme["words"]["to_translate"] > 20
+    assert programme["findings"]["error"] >= 1

@@ -32,6 +32,9 @@ from materials.render.typography import email, mark_names, nbsp, smarty_substitu
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
 CONVERTED = 4096  # Markdown texts a renderer keeps converted
+# Where a content text holds an expression, a statement or a comment (content's Jinja delimiters);
+# a text without any renders as itself, and is not compiled.
+EXPRESSION = re.compile(r"\{\{|\{%|\{##|\r")
 KIND_NAMES = {
     "programme": N_("Programme"),
     "agenda": N_("Agenda"),
@@ -236,6 +239,8 @@ class Renderer:
             rel = _template_where(exc)[1]
             return line + rel - 1 if rel else line
 
+        if not EXPRESSION.search(text):  # as Jinja would give it: without one trailing newline
+            return text[:-1] if text.endswith("\n") else text
         try:
             template = self._compiled.get(text)
             if template is None:

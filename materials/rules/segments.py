@@ -63,6 +63,71 @@ def plain(markdown: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@dataclass(frozen=True)
+class Span:
+    """Where one block of a section's body is: its kind, its part, and its lines (indexes into
+    `section.body.split("\n")`, `last` excluded). The one block splitter: the reviewer reads its
+    plain text (blocks()), the translation exchange its Markdown (translators/exchange.py)."""
+
+    kind: str  # paragraph, item, row, heading (a sub-heading)
+    part: str  # slide or notes in a handout's section; body elsewhere
+    first: int
+    last: int
+
+
+@functools.lru_cache(maxsize=4096)
+def spans(section: Section) -> tuple[Span, ...]:
+    """Each paragraph, list item, table row (not its rule) and sub-heading of the section's body, in order."""
+    out: list[Span] = []
+    part, kind, start = "body", "", 0
+    fenced = False
+
+    def close(end: int) -> None:
+        nonlocal kind
+        if kind:
+            out.append(Span(kind, part, start, end))
+        kind = ""
+
+    for i, line in enumerate(section.body.split("\n")):
+        s = line.strip()
+        if s.startswith(("```", "~~~")):
+            close(i)
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        if not s:
+            close(i)
+        elif s == NOTES_MARK:  # what came before is the slide
+            close(i)
+            out = [Span(b.kind, "slide", b.first, b.last) for b in out]
+            part = "notes"
+        elif SUBHEADING.match(s) or (s.startswith("|") and not ROW_RULE.match(s)):
+            close(i)
+            kind, start = ("heading" if SUBHEADING.match(s) else "row"), i
+            close(i + 1)
+        elif s.startswith("|"):
+            close(i)
+        elif ITEM.match(line):
+            close(i)
+            kind, start = "item", i
+        elif not kind:
+            kind, start = "paragraph", i
+    close(len(section.body.split("\n")))
+    return tuple(out)
+
+
+def span_words(span: Span, lines: list[str]) -> str:
+    """A span's Markdown on one line, its marker (list item, sub-heading, table bars) taken off."""
+    first = lines[span.first]
+    if span.kind == "heading":
+        return SUBHEADING.sub("", first.strip())
+    if span.kind == "row":
+        return " ".join(c.strip() for c in first.strip().strip("|").split("|"))
+    head = ITEM.sub("", first) if span.kind == "item" else first.strip()
+    return " ".join([head] + [line.strip() for line in lines[span.first + 1:span.last]])
+
+
 @functools.lru_cache(maxsize=4096)
 def blocks(section: Section) -> tuple[Block, ...]:
     """The section's heading (not the introduction's), then each paragraph, list item and table
@@ -70,50 +135,11 @@ def blocks(section: Section) -> tuple[Block, ...]:
     out: list[Block] = []
     if section.id != INTRO and section.title:
         out.append(Block("heading", "body", section.line, plain(section.title)))
-    part = "body"
-    kind, start, buf = "", 0, []
-    fenced = False
-
-    def close() -> None:
-        nonlocal kind, buf
-        text = plain(" ".join(buf))
-        if kind and text:
-            out.append(Block(kind, part, start, text))
-        kind, buf = "", []
-
-    for offset, line in enumerate(section.body.split("\n")):
-        lineno = section.body_line + offset
-        s = line.strip()
-        if s.startswith(("```", "~~~")):
-            close()
-            fenced = not fenced
-            continue
-        if fenced:
-            continue
-        if not s:
-            close()
-        elif s == NOTES_MARK:  # what came before is the slide
-            close()
-            out = [b if b.line == section.line and b.kind == "heading" else Block(b.kind, "slide", b.line, b.text)
-                   for b in out]
-            part = "notes"
-        elif SUBHEADING.match(s):
-            close()
-            kind, start, buf = "heading", lineno, [SUBHEADING.sub("", s)]
-            close()
-        elif s.startswith("|"):
-            close()
-            if not ROW_RULE.match(s):
-                kind, start, buf = "row", lineno, [" ".join(c.strip() for c in s.strip("|").split("|"))]
-                close()
-        elif ITEM.match(line):
-            close()
-            kind, start, buf = "item", lineno, [ITEM.sub("", line)]
-        else:
-            if not kind:
-                kind, start = "paragraph", lineno
-            buf.append(s)
-    close()
+    lines = section.body.split("\n")
+    for span in spans(section):
+        text = plain(span_words(span, lines))
+        if text:
+            out.append(Block(span.kind, span.part, section.body_line + span.first, text))
     return tuple(out)
 
 

@@ -81,6 +81,11 @@ def read_content(path: Path, root: Path, lang: str, doc_id: str) -> ContentFile:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ProjectError(Problem(name, "is not UTF-8 text; save it as UTF-8", line))
+    return parse_content(text, path, name, lang, doc_id)
+
+
+def parse_content(text: str, path: Path, name: str, lang: str, doc_id: str) -> ContentFile:
+    """A content file's text as read_content reads it (an import checks what it would write)."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     if not text.strip():
         raise ProjectError(Problem(name, "is empty; it needs front matter (title, summary) and the document's text"))

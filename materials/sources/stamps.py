@@ -34,9 +34,11 @@ class Confirmed:
     source: str  # the source's text, as written then
     translation: str | None  # the translation's text (None in a stamp of the first format)
     unchanged: bool = False  # confirmed with --unchanged: the source's change needed none here
+    at: str | None = None  # the day it was confirmed (ISO); None in stamps older than the date
 
     def as_json(self) -> dict:
-        return {"source": self.source, "translation": self.translation, "unchanged": self.unchanged}
+        out = {"source": self.source, "translation": self.translation, "unchanged": self.unchanged}
+        return out | ({"confirmed": self.at} if self.at else {})
 
 
 def path(root: Path, lang: str, doc_id: str) -> Path:
@@ -142,7 +144,9 @@ def load(root: Path, lang: str, doc_id: str) -> dict[str, Confirmed]:
             out[str(sid)] = Confirmed(value, None)
         elif isinstance(value, dict) and isinstance(value.get("source"), str):
             tr = value.get("translation")
-            out[str(sid)] = Confirmed(value["source"], tr if isinstance(tr, str) else None, value.get("unchanged") is True)
+            at = value.get("confirmed")
+            out[str(sid)] = Confirmed(value["source"], tr if isinstance(tr, str) else None, value.get("unchanged") is True,
+                                      at if isinstance(at, str) else None)
     return out
 
 
@@ -161,20 +165,21 @@ class Decision:
 def decide(src: ContentFile, tr: ContentFile, stamped: dict[str, Confirmed], unchanged: set[str]) -> Decision:
     """Which of a translation's sections a stamp may confirm now."""
     sources, translations = source_texts(src), source_texts(tr)
+    day = today()
     d = Decision(src.doc_id, [], [], [], [], {})
     for sid, text in sources.items():
         if sid not in translations:
             continue  # not translated yet: nothing to confirm
-        before, now = stamped.get(sid), Confirmed(text, translations[sid])
+        before, now = stamped.get(sid), Confirmed(text, translations[sid], at=day)
         if before is None:
             d.confirmed.append(sid)
         elif is_current(before, text):
             if before.translation is not None and not same(before.translation, now.translation):
                 d.refreshed.append(sid)  # (a stamp of the first format just gains its translation)
-            now = Confirmed(text, translations[sid], before.unchanged)
+            now = Confirmed(text, translations[sid], before.unchanged, before.at)
         elif sid in unchanged:
             d.unchanged.append(sid)
-            now = Confirmed(text, translations[sid], True)
+            now = Confirmed(text, translations[sid], True, day)
         elif before.translation is not None and not same(before.translation, now.translation):
             d.confirmed.append(sid)
         else:
@@ -182,6 +187,13 @@ def decide(src: ContentFile, tr: ContentFile, stamped: dict[str, Confirmed], unc
             now = before
         d.sections[sid] = now
     return d
+
+
+def today() -> str:
+    """The day a confirmation records (MATERIALS_TODAY fixes it, as for packs)."""
+    from materials.sources.municipality import today as day
+
+    return day().isoformat()
 
 
 def write(root: Path, lang: str, src: ContentFile, sections: dict[str, Confirmed]) -> None:

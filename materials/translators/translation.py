@@ -11,6 +11,16 @@ from materials.sources import stamps
 from materials.sources.loader import load
 
 
+def one_translation(project, lang: str, verb: str, done: str) -> str:
+    """`lang`, when it is one translation of the project (not all, not the source language)."""
+    if lang == "all":
+        raise ProjectError(f"{verb} one language at a time: --lang fi, for example")
+    project.select_languages(lang)
+    if lang == project.source_language:
+        raise ProjectError(f"{lang} is the source language; only translations are {done}")
+    return lang
+
+
 def stamp_translation(root: Path, lang: str, doc: str | None = None, all: bool = False,
                       unchanged: tuple[str, ...] = ()) -> list[stamps.Decision]:
     """Confirm `lang`'s translation of `doc` (or of every document, `all`), section by section:
@@ -20,11 +30,7 @@ def stamp_translation(root: Path, lang: str, doc: str | None = None, all: bool =
     command before any stamp is written."""
     sources = load(root)
     project = sources.project
-    if lang == "all":
-        raise ProjectError("stamp one language at a time: --lang fi, for example")
-    project.select_languages(lang)
-    if lang == project.source_language:
-        raise ProjectError(f"{lang} is the source language; only translations are stamped")
+    one_translation(project, lang, "stamp", "stamped")
     if bool(doc) == bool(all):
         raise ProjectError(f"give --doc ID to confirm one document, or --all to confirm every document of {lang}")
     if unchanged and not doc:
