@@ -78,7 +78,7 @@ def desk(tmp_path_factory):
 
 
 def test_nu_html_checker_reports_no_error_on_the_desk(desk):
-    assert len(desk) == 1 + 2 * 9
+    assert len(desk) == 1 + 2 * 10
     assert_nu_html_checker_passes(desk)
 
 
