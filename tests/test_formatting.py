@@ -59,6 +59,14 @@ def test_durations_in_words_for_running_text(locale, minutes, days, attributive)
     assert f.duration_words(105) == f.duration(105)
 
 
+def test_a_language_with_no_words_for_durations_gets_numerals():
+    """A new language (i18n.new-language) starts from the English, attributive forms included."""
+    f = Formatter("sv_SE")
+    assert f.duration_words(210) == f.duration(210)
+    assert f.duration_words(1.5, "days", "attributive") == f.duration_words(1.5, "days")
+    assert f.duration_words(1.5, "days").startswith("1,5\u00a0") or f.duration_words(1.5, "days").startswith("1,5 ")
+
+
 def test_flemish_clock_times_follow_the_country():
     assert Formatter("nl_BE").time(dt.time(9)) == "9.00\u00a0u"
     assert Formatter("nl_BE").time_range(dt.time(8, 30), dt.time(10)) == "8.30–10.00\u00a0u"

@@ -64,7 +64,8 @@ class Formatter:
         half hours" / "kolme ja puoli tuntia" / "drieënhalf uur"; (1.5, "days") -> "one and a half
         days" / "puolitoista päivää" / "anderhalve dag"; form "attributive", before a noun:
         "one-and-a-half-day" / "puolentoista päivän" / "anderhalvedaagse" (Dutch has it for whole
-        days and one and a half only). Other lengths, and languages with no words here, get numerals."""
+        days and one and a half only). Other lengths, and languages with no words here (a new
+        language's skeleton, still in English), get numerals."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"duration_words needs a number, not {type(value).__name__}")
         if unit not in ("minutes", "days"):
@@ -80,7 +81,7 @@ class Formatter:
             return spell(whole, bool(half), name, form == "attributive",
                          lambda n: pattern[self.locale.plural_form(n)].replace("{0}", "").strip(),
                          lambda n, case=None: num2words(n, lang=self.locale.language, **({"case": case} if case else {})))
-        if form == "attributive":
+        if form == "attributive" and spell:  # a language with words, but not this form of them
             raise ValueError(f"duration_words has no attributive form of {value} {unit} here; "
                              "write the plain form after the noun")
         if unit == "minutes":
