@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from materials.errors import Problem, ProjectError
-from materials.render.fit import fitted
+from materials.render.fit import fitted, notes_problems
 from materials.render.lines import Unbroken, limit_hyphenated_lines
 
 
@@ -142,8 +142,8 @@ def warm_up() -> None:
 
 def lay_out(job: PdfJob):
     """The document laid out as its PDF will be: WeasyPrint's Document, whose pages hold the
-    layout tree (`document.pages[i]._page_box`), each slide set to fit its frame (fit.py; a slide
-    that cannot fit is a ProjectError) and no paragraph with more than two hyphenated lines in a
+    layout tree (`document.pages[i]._page_box`), each slide set to fit its frame and its notes
+    their row (fit.py; a slide or notes that cannot fit is a ProjectError) and no paragraph with more than two hyphenated lines in a
     row (lines.py). The stylesheet every page shares is parsed once per
     worker and reused."""
     from weasyprint import CSS, HTML
@@ -175,8 +175,12 @@ def lay_out(job: PdfJob):
     keys = unbroken.keys(document.etree_element, job.name or job.key) if unbroken else {}
     if unbroken:
         unbroken.apply(keys)
-    return without_lone_page_count(limit_hyphenated_lines(fitted(render, source, job.name or job.key), render,
-                                                          unbroken, keys))
+    document = limit_hyphenated_lines(fitted(render, source, job.name or job.key), render, unbroken, keys)
+    # Fewer soft hyphens can lengthen notes by a line: they must still fit their row.
+    problems = notes_problems(document, source, job.name or job.key)
+    if problems:
+        raise ProjectError(problems)
+    return without_lone_page_count(document)
 
 
 PAGE_COUNT_BOX = "@bottom-right"  # the margin box that base.html gives the "Page 2 of 5" label
