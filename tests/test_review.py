@@ -124,9 +124,9 @@ DEFECTS = {
                        "fi", "programme", 11),
     # A glossary term two ways in one section.
     "term-variant-fi": ("term-variant", lambda t: edit(c(t, "fi/handout-introductory-meeting.md"), "- Sillanrakentaja yrittää",
-                        "- Siltojen rakentaja yrittää"), "fi", "handout-introductory-meeting", 139),
+                        "- Siltojen rakentaja yrittää"), "fi", "handout-introductory-meeting", 149),
     "term-variant-nl": ("term-variant", lambda t: edit(c(t, "nl/handout-introductory-meeting.md"), "- De bruggenbouwer probeert",
-                        "- De brugbouwer probeert"), "nl", "handout-introductory-meeting", 139),
+                        "- De brugbouwer probeert"), "nl", "handout-introductory-meeting", 149),
     # Pairs and repetitions.
     "unpaired-quote": ("unpaired", lambda t: edit(c(t, "nl/handout-introductory-meeting.md"), "‘Wij’ en ‘zij’", "‘Wij en ‘zij’"),
                        "nl", "handout-introductory-meeting", 35),

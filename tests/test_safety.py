@@ -25,7 +25,16 @@ from processes import group_members
 from pypdf import PdfReader
 
 import tree
-OUTPUTS = 54  # 9 documents x 3 languages x (HTML + PDF)
+
+
+def _outputs() -> int:
+    from materials.sources.project import load_project
+
+    project = load_project(tree.ROOT)
+    return len(project.documents) * len(project.languages) * 2  # every document in every language, HTML and PDF
+
+
+OUTPUTS = _outputs()
 TIMEOUT = 300  # seconds for one build: generous, for a loaded 2-core machine
 
 
