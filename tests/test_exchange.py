@@ -383,6 +383,21 @@ def test_a_section_whose_blocks_differ_is_one_unit_until_they_match(tree):
     assert keys == ["aim/title", "aim/1", "aim/2", "aim/3", "aim/4"]
 
 
+def test_xliff_names_its_namespace_whatever_else_the_process_registered(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    ET.register_namespace("other", xliff.NS)  # a library's global registration, as a PDF render can make
+    try:
+        text = "---\ntitle: T\nsummary: S\n---\n\n## A {#a}\n\nOne.\n"
+        src = parse_content(text, tmp_path / "x.md", "x.md", "en", "doc")
+        units = [u for s in document_units(src, None, {}) for u in s.units]
+        data = xliff.write(units, {}, {}, "fi", "doc", "en", "test").decode("utf-8")
+    finally:
+        ET._namespace_map.pop(xliff.NS, None)
+    assert f'<xliff xmlns="{xliff.NS}" version="1.2">' in data and "other:" not in data
+    assert [u.source for u in tt_xliff.xlifffile.parsestring(data.encode("utf-8")).units if u.getid().endswith("a/1")] == ["One."]
+
+
 def test_xliff_protects_expressions_links_emphasis_and_html_as_inline_codes(tmp_path):
     en = "---\ntitle: T\nsummary: S\n---\n\n## A {#a}\n\nSee [the city](https://example.org/en/) with **{{ organisation }}** and <b>.\n"
     fi = "---\ntitle: T2\nsummary: S2\n---\n\n## B {#a}\n\nKatso [kaupunki](https://example.org/fi/) ja **{{ organisation }}** ja <b>.\n"

@@ -21,7 +21,6 @@ from materials.errors import Problem, ProjectError
 from materials.translators.units import PROTECTED, Unit
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
-ET.register_namespace("", NS)
 
 
 def codes(text: str) -> list[tuple[str, str]]:
@@ -130,6 +129,10 @@ def write(units: list[Unit], notes: dict[str, list[str]], references: dict[str, 
             ET.SubElement(group, f"{{{NS}}}context", {"context-type": "sourcefile"}).text = references[u.key].rsplit(":", 1)[0]
             ET.SubElement(group, f"{{{NS}}}context", {"context-type": "linenumber"}).text = references[u.key].rsplit(":", 1)[1]
     _indent(root)
+    # The prefix is registered now, not once at import: the registry is global, and another
+    # library in the process can re-register the URI (the XLIFF then came out with "ns0:").
+    # (ET.tostring's default_namespace cannot serve: it refuses the unqualified attributes.)
+    ET.register_namespace("", NS)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
 
 
