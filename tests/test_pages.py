@@ -320,6 +320,19 @@ def test_a_full_slide_is_set_smaller_to_fit_its_frame(tmp_path, project):
     assert "number 2" in normal(pdf_text(out / "en" / "handout-training.pdf"))
 
 
+def test_the_fit_steps_are_the_stylesheets_sizes():
+    """fit.next_step predicts a slide's step from the sizes; they must be the ones style.css sets."""
+    from materials.render import fit
+    from tree import ROOT
+
+    css = (ROOT / "materials" / "render" / "static" / "style.css").read_text(encoding="utf-8")
+    base = re.search(r"\.slide \{ width: 100mm;[^}]*font-size: ([\d.]+)pt", css)
+    steps = {int(n): float(size) for n, size in re.findall(r'\.slide\[data-fit="(\d)"\] \{ font-size: ([\d.]+)pt; \}', css)}
+    assert base and (float(base.group(1)), *(steps[n] for n in sorted(steps))) == fit.SIZES and max(steps) == fit.STEPS
+    # A slide 10 % too tall takes one step; one 40 % too tall takes two at once; never beyond the last.
+    assert (fit.next_step(0, 1.1), fit.next_step(0, 1.4), fit.next_step(2, 3.0)) == (1, 2, 3)
+
+
 def test_a_slide_that_cannot_fit_is_a_build_error_naming_its_line(tmp_path):
     _, line, error = built_or_error(tmp_path, 12)
     assert error == (f"content/en/handout-training.md:{line}: slide 'Fuel and gut feeling' does not fit its frame;"

@@ -2,8 +2,10 @@
 
 A handout's slide is a frame of fixed size (`.slide`, 16:9, style.css); its own content
 (`.slide-content`) must stay inside the frame's content box. A slide whose content reaches out is
-laid out again a step smaller (`data-fit="1"` to `STEPS`, style.css); one that still reaches out
-at the smallest step is the author's to shorten, named by its file and line.
+laid out again smaller (`data-fit="1"` to `STEPS`, style.css; as many steps at once as its
+overflow calls for, next_step); one that still reaches out at the smallest step is the author's
+to shorten, named by its file and line. `settled` is the one loop of layouts: these rules and
+lines.py's hyphenation rule share each layout.
 
 A slide's notes stand beside it in a row of fixed height (`.slide-row`, three a page), so notes
 too long for their row would run into the next slide's. The same is done for them: the row's
@@ -20,6 +22,7 @@ from materials.errors import Problem, ProjectError
 FRAME, CONTENT = "slide", "slide-content"
 ROW, NOTES = "slide-row", "notes"
 STEPS = 3  # the font-size steps style.css has for a slide: .slide[data-fit="1"] .. "3"
+SIZES = (11, 10, 9, 8)  # pt: .slide and its steps, as style.css sets them (a test compares)
 NOTE_STEPS = 2  # and for a row's notes: .slide-row[data-notes-fit="1"] .. "2"
 TOLERANCE = 0.01  # CSS px: rounding, not overflow
 
@@ -54,15 +57,22 @@ def frames(document):
                     yield frame, content
 
 
-def too_full(document) -> list:
-    """The frames (their HTML elements) whose content reaches out of their content box."""
+def overflows(document) -> list[tuple[object, float]]:
+    """(the frame's HTML element, how far its content reaches: its height over the frame's) for
+    each slide whose content reaches out of its frame's content box (at least 1: a slide too
+    wide, not too tall)."""
     full = []
     for frame, content in frames(document):
         right, bottom = _reach(content)
         if (right > frame.content_box_x() + frame.width + TOLERANCE
                 or bottom > frame.content_box_y() + frame.height + TOLERANCE):
-            full.append(frame.element)
+            full.append((frame.element, max(1.0, (bottom - frame.content_box_y()) / frame.height) if frame.height else 1.0))
     return full
+
+
+def too_full(document) -> list:
+    """The frames (their HTML elements) whose content reaches out of their content box."""
+    return [element for element, _ in overflows(document)]
 
 
 def _own(box, parent) -> bool:
@@ -88,34 +98,62 @@ def notes_problems(document, source: Path | None, name: str) -> list[Problem]:
                     heading_line(source, e.get("id") or "")) for e in long_notes(document)]
 
 
-def _smaller(document, render, find, attribute: str, steps: int):
-    """`document` laid out again (`render()`) with each element that `find` names set a step
-    smaller (`attribute`), at most `steps` times, until `find` names none."""
-    for _ in range(steps):
-        found = find(document)
-        if not found:
+def next_step(step: int, reach: float) -> int:
+    """The step to try for a slide at `step` whose content reaches `reach` times its frame's
+    height: the largest font the overflow leaves room for, were the content's height to shrink
+    with the cube of its size. A paragraph's height shrinks with about the square (its lines get
+    shorter and fewer), more where a last word moves up a line; the cube is on the safe side of
+    that, so that a step that would fit is not passed over (on our decks the steps chosen are
+    exactly those of trying one step per layout), while a slide far too full takes its steps in
+    one layout instead of one layout per step."""
+    room = SIZES[step] / reach ** (1 / 3)
+    return next((s for s in range(step + 1, STEPS + 1) if SIZES[s] <= room + 1e-9), STEPS)
+
+
+def settled(render, source: Path | None, name: str, unbroken=None, keys: dict | None = None):
+    """`render()` laid out again until nothing in it needs to change; each layout serves the
+    three rules at once, since a slide's frame and a row's height are fixed, so that what one
+    rule changes in a row moves nothing in another:
+    - a slide too full for its frame is set smaller (`data-fit`, as many steps as next_step
+      says); one still too full at the smallest step is the author's to shorten;
+    - a row's notes too long for it are set a step smaller (`data-notes-fit`); notes that do not
+      fit even then are the author's to shorten;
+    - a paragraph with a third hyphenated line in a row loses the breaks of that word (lines.py);
+      one inside a slide or notes set smaller in this round waits for the next layout.
+    The problems are a ProjectError naming `name` (the content file, as the user knows it) and
+    the line of the slide's heading in `source` (that file on disk). With `unbroken` (and the
+    `keys` of the document's elements before anything was applied), what this document had to
+    lose is learnt for the next ones (lines.Unbroken)."""
+    from materials.render import lines
+
+    lost: dict = {}
+    document = render()
+    for _ in range(STEPS + NOTE_STEPS + lines.ROUNDS):
+        full = overflows(document)
+        stuck = [e for e, _ in full if int(e.get("data-fit") or 0) >= STEPS]
+        if stuck:
+            raise ProjectError([Problem(name, f"slide '{_title(e)}' does not fit its frame; shorten it or split it",
+                                        heading_line(source, _slide_id(e))) for e in stuck])
+        notes = long_notes(document)
+        if [e for e in notes if int(e.get("data-notes-fit") or 0) >= NOTE_STEPS]:
+            raise ProjectError(notes_problems(document, source, name))
+        changing = {el for e, _ in full for el in e.iter()} | {el for e in notes for el in e.iter()}
+        broken = [(e, word) for e, word in lines.faults(document) if e not in changing]
+        if not (full or notes or broken):
             break
-        for element in found:
-            element.set(attribute, str(int(element.get(attribute) or 0) + 1))
+        for element, reach in full:
+            element.set("data-fit", str(next_step(int(element.get("data-fit") or 0), reach)))
+        for element in notes:
+            element.set("data-notes-fit", str(int(element.get("data-notes-fit") or 0) + 1))
+        for element, word in broken:
+            lines.unbreak(element, word)
+            lost[element] = lost.get(element, frozenset()) | {word}
+        document = None  # the old layout goes before the new one is made: one at a time in memory
         document = render()
-    return document
-
-
-def fitted(render, source: Path | None, name: str):
-    """`render()` laid out again, with each slide too full for its frame a step smaller, until
-    every slide fits, then each row's notes too long for it a step smaller, until all fit. A
-    slide (or notes) that does not fit at the smallest step is a ProjectError naming `name`
-    (the content file, as the user knows it) and the line of the slide's heading in `source`
-    (that file on disk)."""
-    document = _smaller(render(), render, too_full, "data-fit", STEPS)
-    full = too_full(document)
-    if full:
-        raise ProjectError([Problem(name, f"slide '{_title(e)}' does not fit its frame; shorten it or split it",
-                                    heading_line(source, _slide_id(e))) for e in full])
-    document = _smaller(document, render, long_notes, "data-notes-fit", NOTE_STEPS)
-    problems = notes_problems(document, source, name)
-    if problems:
-        raise ProjectError(problems)
+    else:
+        return document  # the rounds are bounded: what is left is what the last layout did
+    if unbroken is not None and lost:
+        unbroken.learn(keys or {}, lost)
     return document
 
 

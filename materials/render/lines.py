@@ -145,22 +145,3 @@ class Unbroken:
         for element, words in lost.items():
             if element in keys:
                 self.words[keys[element]] = self.words.get(keys[element], frozenset()) | words
-
-
-def limit_hyphenated_lines(document, render, unbroken: Unbroken | None = None, keys: dict | None = None):
-    """The document, laid out again (`render()`) until no paragraph has more than MAX_HYPHENATED
-    hyphenated lines in a row, nor a line wider than its box. With `unbroken` (and the `keys`
-    of the document's elements before anything was applied), what this document had to lose
-    is learnt for the next ones."""
-    lost: dict = {}
-    for _ in range(ROUNDS):
-        found = faults(document)
-        if not found:
-            if unbroken is not None and lost:
-                unbroken.learn(keys or {}, lost)
-            break
-        for element, word in found:
-            unbreak(element, word)
-            lost[element] = lost.get(element, frozenset()) | {word}
-        document = render()
-    return document

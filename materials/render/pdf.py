@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from materials.errors import Problem, ProjectError
-from materials.render.fit import fitted, notes_problems
-from materials.render.lines import Unbroken, limit_hyphenated_lines
+from materials.render.fit import settled
+from materials.render.lines import Unbroken
 
 
 @dataclass(frozen=True)
@@ -175,12 +175,7 @@ def lay_out(job: PdfJob):
     keys = unbroken.keys(document.etree_element, job.name or job.key) if unbroken else {}
     if unbroken:
         unbroken.apply(keys)
-    document = limit_hyphenated_lines(fitted(render, source, job.name or job.key), render, unbroken, keys)
-    # Fewer soft hyphens can lengthen notes by a line: they must still fit their row.
-    problems = notes_problems(document, source, job.name or job.key)
-    if problems:
-        raise ProjectError(problems)
-    return without_lone_page_count(document)
+    return without_lone_page_count(settled(render, source, job.name or job.key, unbroken, keys))
 
 
 PAGE_COUNT_BOX = "@bottom-right"  # the margin box that base.html gives the "Page 2 of 5" label
