@@ -58,3 +58,20 @@ def test_targets_are_judged_on_the_medians():
     assert missed == {"no-op rebuild, whole process": False, "invoke serve: one saved content file, HTML and PDF rewritten": False,
                       "cold build vs the limit": False, "cold build vs the weasyprint command in parallel": False,
                       "cold build, peak memory (process tree)": True}
+
+
+def test_memory_a_forked_child_shares_with_its_parent_counts_once():
+    """The tree's memory is the sum of the processes' shares: 80 MB that a parent holds and its
+    forked child shares count once (a sum of RSS would say 160 MB)."""
+    import sys
+    from pathlib import Path
+
+    from materials.dev.bench import run_commands
+
+    script = ("import os, time\n"
+              "block = b'x' * (80 * 2**20)\n"
+              "child = os.fork()\n"
+              "time.sleep(1.5)\n"
+              "if child: os.waitpid(child, 0)\n")
+    run = run_commands([[sys.executable, "-c", script]], Path.cwd())
+    assert 75 < run.peak_mb < 120, run.peak_mb

@@ -3,8 +3,9 @@
 Every scenario runs as its own process on a copy of the project in a temporary folder, several
 times, interleaved with the other scenarios (round 1 of every scenario, then round 2, ...), so
 a change in the machine's load touches them all alike. Each figure is the median of its runs,
-with min and max; memory is the peak resident memory of the scenario's whole process tree
-(psutil, every process counted once), never of another process. Results are printed as tables
+with min and max; memory is the peak memory of the scenario's whole process tree (psutil: the
+sum of each process's proportional set size, so a shared page counts once), never of another
+process. Results are printed as tables
 and written to build/bench.json (through output.py, like every file under build/).
 """
 
@@ -65,7 +66,7 @@ class Figure:
 
 
 class Tree:
-    """Samples a process and all its descendants: peak resident memory (each process once) and
+    """Samples a process and all its descendants: peak memory (the sum of the processes' shares, resident()) and
     the CPU seconds of every process seen, including those that ended before the last sample."""
 
     def __init__(self, pid: int, samples: list | None = None):
@@ -88,7 +89,7 @@ class Tree:
             for p in procs:
                 try:
                     with p.oneshot():
-                        rss += p.memory_info().rss
+                        rss += resident(p)
                         t = p.cpu_times()  # its own time: its children are in the tree themselves
                         self.cpu[p.pid] = t.user + t.system
                 except psutil.Error:
@@ -101,6 +102,15 @@ class Tree:
     def stop(self) -> None:
         self.done.set()
         self.thread.join()
+
+
+def resident(process: psutil.Process) -> int:
+    """The process's share of the machine's memory: its proportional set size where the system
+    gives it (Linux), so that a page the PDF workers share with the server process they were
+    forked from counts once for the tree, not once per process as a sum of RSS would (about
+    80 MB too much for a cold build); elsewhere its resident set."""
+    info = process.memory_full_info()
+    return getattr(info, "pss", info.rss)
 
 
 def run_commands(commands: list[list[str]], cwd: Path, parallel: int = 1, samples: list | None = None) -> Run:
