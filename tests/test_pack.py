@@ -289,3 +289,28 @@ def test_pack_all_prints_a_table_by_language_and_makes_the_same_packs(packs, tmp
     assert "4 packs in build/packs/" in r.stderr
     for (slug, lang), made in results.items():
         assert (proj / "build" / "packs" / f"{slug}-{lang}.zip").read_bytes() == made.path.read_bytes(), (slug, lang)
+
+
+def test_a_page_the_same_in_many_packs_is_rendered_once_per_run():
+    """The workbook of a language's first training group is the same page in every such pack:
+    its PDF is rendered once, and any other page is rendered as its own."""
+    from concurrent.futures import Future
+    from dataclasses import replace
+
+    from materials.packs.pack import Packer
+    from materials.render.pdf import PdfJob
+
+    submitted = []
+
+    class Workers:
+        def submit(self, jobs):
+            submitted.extend(jobs)
+            return [Future() for _ in jobs]
+
+    packer = Packer.__new__(Packer)  # only what pdf() uses
+    packer.pdfs, packer.rendered = Workers(), {}
+    job = PdfJob("workbook-group-1", "<html><body>Workbook</body></html>", "file:///build/")
+    first = packer.pdf(job)
+    assert packer.pdf(replace(job)) is first and len(submitted) == 1
+    assert packer.pdf(replace(job, html="<html><body>Other</body></html>")) is not first
+    assert packer.pdf(replace(job, key="workbook-group-2")) is not first and len(submitted) == 3

@@ -8,11 +8,13 @@ on the municipality, so they are rendered once per language and reused by every 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import time
 import zipfile
 from collections import deque
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -168,6 +170,9 @@ class Packer:
         self.shared: dict[str, dict[str, bytes]] = {}
         self.contents: dict[str, dict[str, ContentFile]] = {}
         self.fonts = font_files()
+        self.rendered: dict[tuple, Future] = {}  # pdf(): a page's PDF, by key and HTML
+
+    RENDERED = 64  # PDFs kept by pdf(); a PDF is at most a few hundred kB
 
     def renderer(self, lang: str, locale: str) -> Renderer:
         if (lang, locale) not in self.renderers:
@@ -215,8 +220,18 @@ class Packer:
             page = renderer.document(doc, self.content(lang, item.doc_id), m.view(item.places), item.group)
             pages.append((item, page))
             files[f"{item.name}.html"] = page.html.encode("utf-8")
-        futures = self.pdfs.submit([self.job(item.name, page) for item, page in pages])
-        return Pending(m, lang, renderer, files, pages, futures)
+        return Pending(m, lang, renderer, files, pages, [self.pdf(self.job(item.name, page)) for item, page in pages])
+
+    def pdf(self, job: PdfJob) -> Future:
+        """The job's PDF, rendered once per run for the same page: a document whose HTML is the
+        same in many packs (the workbook of a language's first training group) is not rendered
+        again; the same HTML and key give the same bytes."""
+        key = (job.key, job.base_url, hashlib.sha256(job.html.encode("utf-8")).digest())
+        if key not in self.rendered:
+            if len(self.rendered) >= self.RENDERED:  # memory stays flat: forgotten all at once
+                self.rendered.clear()
+            [self.rendered[key]] = self.pdfs.submit([job])
+        return self.rendered[key]
 
     def finish(self, pending: Pending) -> PackResult:
         """The pack begun: its PDFs (waited for), calendars, index and manifest, zipped and written."""
