@@ -201,11 +201,16 @@ class Output:
         except (ValueError, KeyError, TypeError):
             return []
 
-    def fresh(self, rel: str, key: str) -> bool:
+    def fresh(self, rel: str, key: str, listed: bool = False) -> bool:
         """True when the output on disk was made from inputs with this key and is still the file
         the manifest lists: when its size or mtime changed, its bytes are hashed again, so a
-        damaged (truncated, edited) output is rebuilt."""
+        damaged (truncated, edited) output is rebuilt. `listed`: an output the manifest must
+        list as well (a document's HTML or PDF); one that an interrupted build took out of the
+        manifest before replacing it, and was killed before it did, is made again, so that it
+        is listed again."""
         if self.keys.get(rel) != key:
+            return False
+        if listed and rel not in self.entries:
             return False
         try:
             st = (self.dir / rel).stat()

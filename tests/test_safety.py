@@ -269,6 +269,23 @@ def test_the_next_build_removes_stale_temporary_files(reference, tmp_path):
     assert_same_outputs(proj / "build", ref_proj / "build", ref_files)
 
 
+def test_outputs_a_killed_build_took_out_of_the_manifest_are_listed_again(reference, tmp_path):
+    """A build that replaces outputs first takes them out of the manifest; killed before it
+    replaced some of them, those are still the files their keys say, and the next build makes
+    them again so that the manifest lists every output."""
+    ref_proj, ref_files = reference
+    proj = tmp_path / "polarisation"
+    shutil.copytree(ref_proj, proj, copy_function=shutil.copy2)
+    path = proj / "build" / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["outputs"] = [e for e in data["outputs"] if not (e["lang"] == "fi" and e["doc"] == "programme")]
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    r = invoke(proj, "build")
+    assert r.returncode == 0, r.stderr
+    assert len(manifest(proj / "build")) == OUTPUTS
+    assert_same_outputs(proj / "build", ref_proj / "build", ref_files)
+
+
 def files_and_times(build: Path) -> dict[str, tuple[bytes, int]]:
     return {str(p.relative_to(build)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(build.rglob("*")) if p.is_file()}
 

@@ -161,7 +161,7 @@ def plan(project: Outline, out: Output, request: Request) -> dict[tuple[str, str
     for l in request.langs:
         for d in request.docs:
             key = inputs.document_key(l, d)
-            if not (out.fresh(f"{l}/{d}.html", key) and out.fresh(f"{l}/{d}.pdf", key)):
+            if not (out.fresh(f"{l}/{d}.html", key, listed=True) and out.fresh(f"{l}/{d}.pdf", key, listed=True)):
                 stale[l, d] = key
         key = inputs.index_key(l)
         if not out.fresh(f"{l}/index.html", key):
