@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from materials.errors import Problem, ProjectError
+from materials.render import lines
 
 FRAME, CONTENT = "slide", "slide-content"
 ROW, NOTES = "slide-row", "notes"
@@ -70,11 +71,6 @@ def overflows(document) -> list[tuple[object, float]]:
     return full
 
 
-def too_full(document) -> list:
-    """The frames (their HTML elements) whose content reaches out of their content box."""
-    return [element for element, _ in overflows(document)]
-
-
 def _own(box, parent) -> bool:
     """An element's own box, not one of the anonymous boxes inside it that share its element."""
     return parent is None or parent.element is not box.element
@@ -124,8 +120,6 @@ def settled(render, source: Path | None, name: str, unbroken=None, keys: dict | 
     the line of the slide's heading in `source` (that file on disk). With `unbroken` (and the
     `keys` of the document's elements before anything was applied), what this document had to
     lose is learnt for the next ones (lines.Unbroken)."""
-    from materials.render import lines
-
     lost: dict = {}
     document = render()
     for _ in range(STEPS + NOTE_STEPS + lines.ROUNDS):

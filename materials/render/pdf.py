@@ -6,7 +6,6 @@ each worker imports it once and serves many documents.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import re
@@ -204,7 +203,6 @@ def render_pdf(job: PdfJob) -> tuple[str, bytes | list[Problem]]:
         document = lay_out(job)
         # A fixed identifier (no random bytes) so the same inputs give the same PDF.
         data = document.write_pdf(pdf_identifier=job.key.encode(), **PDF_OPTIONS)
-        document = None
         return job.key, add_table_scopes(data)
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
@@ -214,18 +212,6 @@ def render_pdf(job: PdfJob) -> tuple[str, bytes | list[Problem]]:
     except OSError as exc:  # WeasyPrint writes the fonts to temporary files: a full disk ends here
         return job.key, [Problem(job.name or job.key, f"cannot render its PDF ({exc.strerror or exc}); "
                                                       "make room on the disk and in the temporary folder, then run again")]
-    finally:
-        release_memory()
-
-
-def release_memory() -> None:
-    """Give the heap that a document's layout freed back to the system (glibc keeps it for the
-    process otherwise): a worker that laid out a long handout would hold its peak for the rest
-    of its life, and the workers' peaks add up."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 def watch_owner(owner: int) -> None:
