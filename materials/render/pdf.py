@@ -253,10 +253,19 @@ def new_pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["weasyprint", "materials.render.pdf"])
     pool = Pool(max_workers=workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER,
-                               initializer=watch_owner, initargs=(os.getpid(),))
-    for _ in range(workers):
-        pool.submit(warm_up)
+                initializer=watch_owner, initargs=(os.getpid(),))
+    # Starting the first worker waits for the server to import WeasyPrint (about 0.6 s): a thread
+    # waits, and the caller goes on loading the sources meanwhile.
+    threading.Thread(target=_ready, args=(pool, workers), name="start-workers", daemon=True).start()
     return pool
+
+
+def _ready(pool: ProcessPoolExecutor, workers: int) -> None:
+    try:
+        for _ in range(workers):
+            pool.submit(warm_up)
+    except RuntimeError:  # the command ended (an error in the sources) before its workers started
+        pass
 
 
 class PdfRenderer:

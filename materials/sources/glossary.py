@@ -109,18 +109,28 @@ def tokens(text: str) -> list[str]:
 
 def contains_term(text_tokens: list[str], term: str, lang: str) -> bool:
     """True when the words of `term` occur in the text, in a row, each in some inflected form."""
+    tests = _term_tests(term, lang)
+    if not tests:
+        return False
+    (first, first_exact), rest = tests[0], tests[1:]
+    for i in range(len(text_tokens) - len(tests) + 1):
+        word = text_tokens[i]
+        if (word in first if first_exact else word.startswith(first)) and all(
+                text_tokens[i + j] in key if exact else text_tokens[i + j].startswith(key)
+                for j, (key, exact) in enumerate(rest, 1)):
+            return True
+    return False
+
+
+@lru_cache(maxsize=8192)
+def _term_tests(term: str, lang: str) -> tuple[tuple, ...]:
+    """For each word of a term, what a text's word must be: (its forms, True) in English, one of
+    them; elsewhere (the word's key, False), a word that starts with it, or (a short word as a
+    set, True), that word itself: "en" does not match "enkele". The stems are found once a term."""
     keys = [word_key(w, lang) for w in WORD.findall(term)]
-    n = len(keys)
     if lang == "en":
-        allowed = [forms(k) for k in keys]
-        return bool(keys) and any(all(text_tokens[i + j] in allowed[j] for j in range(n))
-                                  for i in range(len(text_tokens) - n + 1))
-    # A short word of a term ("ja", "en") is itself, not a stem: "en" does not match "enkele".
-    matches = [(lambda w, k=k: w == k) if len(k) <= SHORT_WORD else (lambda w, k=k: w.startswith(k)) for k in keys]
-    return bool(keys) and any(
-        all(match(text_tokens[i + j]) for j, match in enumerate(matches))
-        for i in range(len(text_tokens) - n + 1)
-    )
+        return tuple((frozenset(forms(k)), True) for k in keys)
+    return tuple((frozenset({k}), True) if len(k) <= SHORT_WORD else (k, False) for k in keys)
 
 
 SHORT_WORD = 3

@@ -15,6 +15,7 @@ import difflib
 import functools
 import json
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,10 +62,21 @@ QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"
 def normalised(text: str) -> str:
     """What a reader reads of a section: its Markdown rendered (so wrapping, list markers and
     `*`/`_` do not count), quotation marks straight, white space collapsed."""
-    import markdown
-
-    html = markdown.markdown(text.translate(QUOTES), extensions=["attr_list", "tables", "sane_lists"])
+    html = _reader().reset().convert(text.translate(QUOTES))
     return re.sub(r"\s+", " ", html).strip()
+
+
+_readers = threading.local()
+
+
+def _reader():
+    """A Markdown converter per thread, reset for each text: making one costs more than
+    converting a section (its extensions are loaded and registered anew)."""
+    if not hasattr(_readers, "md"):
+        import markdown
+
+        _readers.md = markdown.Markdown(extensions=["attr_list", "tables", "sane_lists"])
+    return _readers.md
 
 
 def same(a: str | None, b: str | None) -> bool:
