@@ -68,12 +68,12 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
         #    from the outline of project.yaml that the last build kept (when the file has not
         #    changed since), reads no content and imports neither pydantic nor WeasyPrint.
         outline = kept_outline(root, out)
-        early = None
+        renderer = pdfs
         if outline is None and pdfs is None:
             # No outline kept: a first build, or project.yaml changed, so nearly always PDFs to
             # render. The workers start now and import WeasyPrint while project.yaml is read.
             from materials.render.pdf import PdfRenderer
-            early = stack.enter_context(PdfRenderer(jobs)).start()
+            renderer = stack.enter_context(PdfRenderer(jobs)).start()
         project = outline or _load_project(root)
         request = Request(tuple(project.select_languages(lang)), tuple(project.select_documents(doc)), draft)
         stale = plan(project, out, request)
@@ -85,7 +85,7 @@ def build(root: Path, build_dir: Path | None = None, lang: str = "all", doc: str
             if outline is not None:  # something to render: the whole project, validated
                 project = _load_project(root)
             own = pdfs is None
-            renderer = pdfs or early or PdfRenderer(jobs)
+            renderer = renderer or stack.enter_context(PdfRenderer(jobs))
             futures: list = []
             try:
                 if sum(d != "index" for _, d in stale):
