@@ -76,3 +76,25 @@ def test_memory_a_forked_child_shares_with_its_parent_counts_once():
               "if child: os.waitpid(child, 0)\n")
     run = run_commands([[sys.executable, "-c", script]], Path.cwd())
     assert 75 < run.peak_mb < 120, run.peak_mb
+
+
+def test_a_crashed_baseline_round_runs_again_and_a_crash_of_our_own_stops_the_bench(tmp_path):
+    """A signal that ends a command is named (not an empty message); another program's crash is
+    run once more, the project's own is an error."""
+    import sys
+
+    from materials.dev.bench import Crashed, measure, run_commands
+
+    said = []
+    crash_once = ("import os, pathlib, signal\n"
+                  f"marker = pathlib.Path({str(tmp_path / 'crashed')!r})\n"
+                  "if not marker.exists():\n"
+                  "    marker.touch()\n"
+                  "    os.kill(os.getpid(), signal.SIGSEGV)\n")
+    run = measure("weasyprint command, one after another", [[sys.executable, "-c", crash_once]], tmp_path, 1, said.append)
+    assert run.wall > 0 and len(said) == 1 and "killed by SIGSEGV" in said[0]
+    (tmp_path / "crashed").unlink()
+    with pytest.raises(Crashed, match="killed by SIGSEGV"):
+        measure("cold build (all languages)", [[sys.executable, "-c", crash_once]], tmp_path, 1, said.append)
+    with pytest.raises(RuntimeError, match=r"exit status 3\): no such file"):
+        run_commands([[sys.executable, "-c", "import sys; sys.stderr.write('no such file'); sys.exit(3)"]], tmp_path)

@@ -6,6 +6,7 @@ each worker imports it once and serves many documents.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import re
@@ -93,6 +94,9 @@ def pinned_fonts() -> dict[str, Path]:
 TASKS_PER_WORKER = 60
 SHARED_CSS = re.compile(r'<style id="shared-css">(.*?)</style>', re.S)
 _worker: dict = {}  # per process: the font configuration and parsed shared stylesheets
+# Emptied before the interpreter tears its modules down: a FontConfiguration dropped after that
+# calls into a library already gone ("Exception ignored in FontConfiguration.__del__").
+atexit.register(_worker.clear)
 
 
 def add_table_scopes(data: bytes) -> bytes:
