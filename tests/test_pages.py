@@ -370,16 +370,47 @@ def test_a_full_slide_is_set_smaller_to_fit_its_frame(tmp_path, project):
 
 
 def test_the_fit_steps_are_the_stylesheets_sizes():
-    """fit.next_step predicts a slide's step from the sizes; they must be the ones style.css sets."""
+    """fit.STEPS is the number of steps style.css has for a slide, each smaller than the one before."""
     from materials.render import fit
     from tree import ROOT
 
     css = (ROOT / "materials" / "render" / "static" / "style.css").read_text(encoding="utf-8")
     base = re.search(r"\.slide \{ width: 100mm;[^}]*font-size: ([\d.]+)pt", css)
     steps = {int(n): float(size) for n, size in re.findall(r'\.slide\[data-fit="(\d)"\] \{ font-size: ([\d.]+)pt; \}', css)}
-    assert base and (float(base.group(1)), *(steps[n] for n in sorted(steps))) == fit.SIZES and max(steps) == fit.STEPS
-    # A slide 10 % too tall takes one step; one 40 % too tall takes two at once; never beyond the last.
-    assert (fit.next_step(0, 1.1), fit.next_step(0, 1.4), fit.next_step(2, 3.0)) == (1, 2, 3)
+    assert base and sorted(steps) == list(range(1, fit.STEPS + 1))
+    sizes = [float(base.group(1))] + [steps[n] for n in sorted(steps)]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == len(sizes)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_full_slide_is_set_at_the_largest_size_it_fits(full_build, project, lang):
+    """The step a slide is given (found on trial copies of the slides, fit.smallest_steps) is the
+    largest size at which it fits: laid out in its handout one step larger, each of those slides
+    reaches out of its frame, and no other does."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from materials.build import pdf_job
+    from materials.render import fit
+    from materials.render.pdf import lay_out, make_fetcher
+
+    out, _, _ = full_build
+    job = pdf_job(project, out, lang, "handout-training", (out / lang / "handout-training.html").read_text(encoding="utf-8"))
+    steps = {f.element.get("aria-labelledby"): int(f.element.get("data-fit") or 0) for f, _ in fit.frames(lay_out(job))}
+    fitted = {slide for slide, step in steps.items() if step}
+    assert len(fitted) >= 3, steps  # the training deck has slides that need a smaller size
+
+    def one_step_larger(m):
+        step = steps[m["slide"]] - 1  # 0: the slide's own size, no step
+        return m.group() + (f' data-fit="{step}"' if step > 0 else "")
+
+    html = re.sub(r'<section class="slide" aria-labelledby="(?P<slide>[^"]+)"', one_step_larger, job.html)
+    assert len(re.findall(r'<section class="slide" [^>]*data-fit=', html)) == sum(1 for s in fitted if steps[s] > 1)
+    fonts, fetcher = FontConfiguration(), make_fetcher(job.allowed)
+    larger = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
+        stylesheets=[CSS(string=job.pdf_css, base_url=job.base_url, url_fetcher=fetcher, font_config=fonts)],
+        font_config=fonts)
+    assert {e.get("aria-labelledby") for e in fit.overflows(larger)} == fitted
 
 
 def test_a_slide_that_cannot_fit_is_a_build_error_naming_its_line(tmp_path):

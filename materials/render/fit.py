@@ -2,10 +2,11 @@
 
 A handout's slide is a frame of fixed size (`.slide`, 16:9, style.css); its own content
 (`.slide-content`) must stay inside the frame's content box. A slide whose content reaches out is
-laid out again smaller (`data-fit="1"` to `STEPS`, style.css; as many steps at once as its
-overflow calls for, next_step); one that still reaches out at the smallest step is the author's
-to shorten, named by its file and line. `settled` is the one loop of layouts: these rules and
-lines.py's hyphenation rule share each layout.
+set smaller: the largest step (`data-fit="1"` to `STEPS`, style.css) at which it fits, found by
+laying out only the slides that reach out, a copy at each smaller step, in one small trial
+document (smallest_steps); one that reaches out even at the smallest step is the author's to
+shorten, named by its file and line. `settled` is the one loop of layouts of the document: these
+rules and lines.py's hyphenation rule share each layout.
 
 A slide's notes stand beside it in a row of fixed height (`.slide-row`, three a page), so notes
 too long for their row would run into the next slide's. The same is done for them: the row's
@@ -15,6 +16,8 @@ author's to shorten.
 
 from __future__ import annotations
 
+import copy
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from materials.errors import Problem, ProjectError
@@ -23,7 +26,7 @@ from materials.render import lines
 FRAME, CONTENT = "slide", "slide-content"
 ROW, NOTES = "slide-row", "notes"
 STEPS = 3  # the font-size steps style.css has for a slide: .slide[data-fit="1"] .. "3"
-SIZES = (11, 10, 9, 8)  # pt: .slide and its steps, as style.css sets them (a test compares)
+TRIAL = "data-trial"  # on a trial copy of a slide: its place in the list of candidates
 NOTE_STEPS = 2  # and for a row's notes: .slide-row[data-notes-fit="1"] .. "2"
 TOLERANCE = 0.01  # CSS px: rounding, not overflow
 
@@ -58,17 +61,11 @@ def frames(document):
                     yield frame, content
 
 
-def overflows(document) -> list[tuple[object, float]]:
-    """(the frame's HTML element, how far its content reaches: its height over the frame's) for
-    each slide whose content reaches out of its frame's content box (at least 1: a slide too
-    wide, not too tall)."""
-    full = []
-    for frame, content in frames(document):
-        right, bottom = _reach(content)
-        if (right > frame.content_box_x() + frame.width + TOLERANCE
-                or bottom > frame.content_box_y() + frame.height + TOLERANCE):
-            full.append((frame.element, max(1.0, (bottom - frame.content_box_y()) / frame.height) if frame.height else 1.0))
-    return full
+def overflows(document) -> list:
+    """The HTML element of each slide frame whose content reaches out of the frame's content box."""
+    return [frame.element for frame, content in frames(document)
+            if (edges := _reach(content))[0] > frame.content_box_x() + frame.width + TOLERANCE
+            or edges[1] > frame.content_box_y() + frame.height + TOLERANCE]
 
 
 def _own(box, parent) -> bool:
@@ -94,24 +91,61 @@ def notes_problems(document, source: Path | None, name: str) -> list[Problem]:
                     heading_line(source, e.get("id") or "")) for e in long_notes(document)]
 
 
-def next_step(step: int, reach: float) -> int:
-    """The step to try for a slide at `step` whose content reaches `reach` times its frame's
-    height: the largest font the overflow leaves room for, were the content's height to shrink
-    with the cube of its size. A paragraph's height shrinks with about the square (its lines get
-    shorter and fewer), more where a last word moves up a line; the cube is on the safe side of
-    that, so that a step that would fit is not passed over (on our decks the steps chosen are
-    exactly those of trying one step per layout), while a slide far too full takes its steps in
-    one layout instead of one layout per step."""
-    room = SIZES[step] / reach ** (1 / 3)
-    return next((s for s in range(step + 1, STEPS + 1) if SIZES[s] <= room + 1e-9), STEPS)
+def smallest_steps(frames: list, trial) -> dict:
+    """For each slide frame (an HTML element) that reaches out of its frame: the first step after
+    its own at which its content fits. Each round lays out `trial(candidates)`, a small document
+    holding a copy of each slide not yet placed at its next step (a (frame, step) candidate, the
+    copy marked TRIAL="its index"): a slide's frame has a fixed size, so its content lays out the
+    same alone as in its handout, and a few slides cost a small part of the handout's layout.
+    A frame that reaches out even at the smallest step is left out."""
+    steps: dict = {}
+    candidates = [(frame, int(frame.get("data-fit") or 0) + 1) for frame in frames]
+    while candidates := [(frame, step) for frame, step in candidates if step <= STEPS]:
+        reaching = {int(copy.get(TRIAL)) for copy in overflows(trial(candidates))}
+        steps.update((frame, step) for index, (frame, step) in enumerate(candidates) if index not in reaching)
+        candidates = [(frame, step + 1) for index, (frame, step) in enumerate(candidates) if index in reaching]
+    return steps
 
 
-def settled(render, source: Path | None, name: str, unbroken=None, keys: dict | None = None):
+def trial_tree(root, candidates: list) -> ET.Element:
+    """The trial document for smallest_steps: `root` (the handout's HTML element tree) with only
+    its head and, in the list of slides, a copy of each candidate's row at the candidate's step,
+    the slide alone in it (its notes and lines left out: the slide's frame has a fixed size, so
+    they move nothing in it) and no ids (the copies would repeat them)."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+
+    def row_of(frame):
+        while frame is not None and ROW not in (frame.get("class") or "").split():
+            frame = parents.get(frame)
+        return frame
+
+    path, holder = [], parents[row_of(candidates[0][0])]
+    while holder is not None:
+        path.append(holder)
+        holder = parents.get(holder)
+    trial = ET.Element(root.tag, dict(root.attrib))
+    trial.extend(copy.deepcopy(child) for child in root if child.tag == "head")
+    node = trial
+    for element in reversed(path[:-1]):  # from the body down to the list of slides
+        node = ET.SubElement(node, element.tag, dict(element.attrib))
+    for index, (frame, step) in enumerate(candidates):
+        row = row_of(frame)
+        classes = [c for c in (row.get("class") or "").split() if c != "page-start"]
+        slide = copy.deepcopy(frame)
+        for element in slide.iter():
+            element.attrib.pop("id", None)
+        slide.set("data-fit", str(step))
+        slide.set(TRIAL, str(index))
+        ET.SubElement(node, row.tag, {"class": " ".join(classes)}).append(slide)
+    return trial
+
+
+def settled(render, trial, source: Path | None, name: str, unbroken=None, keys: dict | None = None):
     """`render()` laid out again until nothing in it needs to change; each layout serves the
     three rules at once, since a slide's frame and a row's height are fixed, so that what one
     rule changes in a row moves nothing in another:
-    - a slide too full for its frame is set smaller (`data-fit`, as many steps as next_step
-      says); one still too full at the smallest step is the author's to shorten;
+    - a slide too full for its frame is set smaller (`data-fit`: the step smallest_steps finds
+      with `trial`); one too full even at the smallest step is the author's to shorten;
     - a row's notes too long for it are set a step smaller (`data-notes-fit`); notes that do not
       fit even then are the author's to shorten;
     - a paragraph with a third hyphenated line in a row loses the breaks of that word (lines.py);
@@ -124,19 +158,20 @@ def settled(render, source: Path | None, name: str, unbroken=None, keys: dict | 
     document = render()
     for _ in range(STEPS + NOTE_STEPS + lines.ROUNDS):
         full = overflows(document)
-        stuck = [e for e, _ in full if int(e.get("data-fit") or 0) >= STEPS]
+        steps = smallest_steps(full, trial)
+        stuck = [e for e in full if e not in steps]
         if stuck:
             raise ProjectError([Problem(name, f"slide '{_title(e)}' does not fit its frame; shorten it or split it",
                                         heading_line(source, _slide_id(e))) for e in stuck])
         notes = long_notes(document)
         if [e for e in notes if int(e.get("data-notes-fit") or 0) >= NOTE_STEPS]:
             raise ProjectError(notes_problems(document, source, name))
-        changing = {el for e, _ in full for el in e.iter()} | {el for e in notes for el in e.iter()}
+        changing = {el for e in full for el in e.iter()} | {el for e in notes for el in e.iter()}
         broken = [(e, word) for e, word in lines.faults(document) if e not in changing]
         if not (full or notes or broken):
             break
-        for element, reach in full:
-            element.set("data-fit", str(next_step(int(element.get("data-fit") or 0), reach)))
+        for element, step in steps.items():
+            element.set("data-fit", str(step))
         for element in notes:
             element.set("data-notes-fit", str(int(element.get("data-notes-fit") or 0) + 1))
         for element, word in broken:

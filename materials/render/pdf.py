@@ -15,9 +15,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from xml.etree import ElementTree
 
 from materials.errors import Problem, ProjectError
-from materials.render.fit import settled
+from materials.render import fit
 from materials.render.lines import Unbroken
 
 
@@ -175,11 +176,16 @@ def lay_out(job: PdfJob):
     def render():
         return document.render(stylesheets=stylesheets, font_config=fonts, **PDF_OPTIONS)
 
+    def trial(candidates):
+        tree = fit.trial_tree(document.etree_element, candidates)
+        return HTML(string=ElementTree.tostring(tree, encoding="unicode", method="html"), base_url=job.base_url,
+                    url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts, **PDF_OPTIONS)
+
     unbroken = _worker.setdefault("unbroken", Unbroken()) if job.personal else None
     keys = unbroken.keys(document.etree_element, job.name or job.key) if unbroken else {}
     if unbroken:
         unbroken.apply(keys)
-    return without_lone_page_count(settled(render, source, job.name or job.key, unbroken, keys))
+    return without_lone_page_count(fit.settled(render, trial, source, job.name or job.key, unbroken, keys))
 
 
 PAGE_COUNT_BOX = "@bottom-right"  # the margin box that base.html gives the "Page 2 of 5" label
