@@ -16,6 +16,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from pypdf import PdfReader
 from fontTools.ttLib import TTFont
 
 from tree import copy_project
@@ -309,6 +310,51 @@ def test_a_handouts_first_page_lists_its_slides_with_the_page_of_each(full_build
         pages = dict(zip(titles, pages_of_slides(len(titles))))
         wrong = {t: m and int(m[1]) for t, m in listed.items() if not m or int(m[1]) != pages[t]}
         assert wrong == {}, f"{lang}/{doc}: slides listed on page 1 with another page or none: {wrong}"
+
+
+def test_a_first_page_that_runs_long_lists_each_slide_with_its_true_page(tmp_path):
+    """The list of slides gives the page the template expects (the title page, then three slides
+    a page); an introduction long enough to push the slides a page on gets the true pages, as
+    the layout finds them (fit.listed_pages)."""
+    from materials.build import build
+
+    proj = copy_project(tmp_path / "p", municipalities=False, tasks=False)
+    path = proj / "content" / "en" / "handout-introductory-meeting.md"
+    text = path.read_text(encoding="utf-8")
+    opening = "These are the slides of the introductory meeting."
+    assert opening in text
+    more = "".join(f"A further paragraph of the introduction, number {i}, long enough to take two or three lines "
+                   "of the page, so that the first page runs over onto the next one.\n\n" for i in range(14))
+    path.write_text(text.replace(opening, more + opening, 1), encoding="utf-8")
+    build(proj, proj / "build", lang="en", doc="handout-introductory-meeting", jobs=1)
+    pdf = proj / "build" / "en" / "handout-introductory-meeting.pdf"
+    html = proj / "build" / "en" / "handout-introductory-meeting.html"
+    titles = [normal(text_of(content.find("h2"))) for content in page_element(html).find_class("slide-content")]
+    pages = [normal(pdf_text(pdf, n)) for n in range(1, len(PdfReader(pdf).pages) + 1)]
+    on_page = [next(n for n, text in enumerate(pages, 1) if re.search(rf"slide {i}\b", text)) for i in range(1, len(titles) + 1)]
+    assert on_page[0] == 3, on_page  # the slides begin a page later than the template expects
+    lists = " ".join(pages[:2])
+    listed = [int(re.search(re.escape(title) + r"[\s.]*(\d+)", lists)[1]) for title in titles]
+    assert listed == on_page
+
+
+def test_a_projects_own_handout_template_without_the_pages_still_lists_them(tmp_path):
+    """A project's own handout.html from before the list's pages were written in it: the layout
+    gives each entry its page all the same."""
+    from materials.build import build
+
+    proj = copy_project(tmp_path / "p", municipalities=False, tasks=False, templates=True)
+    template = proj / "templates" / "handout.html"
+    text = template.read_text(encoding="utf-8")
+    assert ' data-page="{{ pages[loop.index0] }}"' in text
+    template.write_text(text.replace(' data-page="{{ pages[loop.index0] }}"', ""), encoding="utf-8")
+    build(proj, proj / "build", lang="en", doc="handout-introductory-meeting", jobs=1)
+    out = proj / "build" / "en"
+    assert "data-page" not in (out / "handout-introductory-meeting.html").read_text(encoding="utf-8")
+    titles = [normal(text_of(content.find("h2"))) for content in page_element(out / "handout-introductory-meeting.html").find_class("slide-content")]
+    first = normal(pdf_text(out / "handout-introductory-meeting.pdf", 1))
+    listed = [int(re.search(re.escape(title) + r"[\s.]*(\d+)", first)[1]) for title in titles]
+    assert listed == pages_of_slides(len(titles))
 
 
 # 5. A slide too full for its frame: made smaller, or a build error naming its line ---------------

@@ -12,6 +12,10 @@ A slide's notes stand beside it in a row of fixed height (`.slide-row`, three a 
 too long for their row would run into the next slide's. The same is done for them: the row's
 notes are set a step smaller (`data-notes-fit`), and notes that do not fit even then are the
 author's to shorten.
+
+A handout's first page lists its slides, each with the page it stands on, as the template wrote
+it (`data-page` on the entry's link, html.slide_page_numbers); where the layout puts a slide on
+another page (a first page that ran long), the entry is given the true page (listed_pages).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from materials.render import lines
 
 FRAME, CONTENT = "slide", "slide-content"
 ROW, NOTES = "slide-row", "notes"
+LIST = "slide-list"  # a handout's list of its slides, each entry a link with the slide's page
 STEPS = 3  # the font-size steps style.css has for a slide: .slide[data-fit="1"] .. "3"
 TRIAL = "data-trial"  # on a trial copy of a slide: its place in the list of candidates
 NOTE_STEPS = 2  # and for a row's notes: .slide-row[data-notes-fit="1"] .. "2"
@@ -83,6 +88,23 @@ def long_notes(document) -> list:
                 if notes is not None and _reach(notes)[1] > row.content_box_y() + row.height + TOLERANCE:
                     found.append(row.element)
     return found
+
+
+def listed_pages(document) -> list:
+    """(link, page) for each link of a list of slides (`.slide-list`) to a slide's row whose
+    `data-page` is not the page the row stands on (or is missing: a template of the project's
+    own from before the page was written)."""
+    page_of, links = {}, {}
+    for number, page in enumerate(document.pages, 1):
+        for box, parent in _boxes(page._page_box):
+            if box.element is None or not _own(box, parent):
+                continue
+            if _has_class(box, ROW):
+                page_of.setdefault(box.element.get("id"), number)
+            elif _has_class(box, LIST):
+                links.update((id(a), a) for a in box.element.iter("a") if (a.get("href") or "").startswith("#"))
+    return [(link, page_of[target]) for link in links.values()
+            if (target := link.get("href")[1:]) in page_of and link.get("data-page") != str(page_of[target])]
 
 
 def notes_problems(document, source: Path | None, name: str) -> list[Problem]:
@@ -149,7 +171,8 @@ def settled(render, trial, source: Path | None, name: str, unbroken=None, keys: 
     - a row's notes too long for it are set a step smaller (`data-notes-fit`); notes that do not
       fit even then are the author's to shorten;
     - a paragraph with a third hyphenated line in a row loses the breaks of that word (lines.py);
-      one inside a slide or notes set smaller in this round waits for the next layout.
+      one inside a slide or notes set smaller in this round waits for the next layout;
+    - an entry of the list of slides that gives another page than its slide's is given that page.
     The problems are a ProjectError naming `name` (the content file, as the user knows it) and
     the line of the slide's heading in `source` (that file on disk). With `unbroken` (and the
     `keys` of the document's elements before anything was applied), what this document had to
@@ -168,8 +191,11 @@ def settled(render, trial, source: Path | None, name: str, unbroken=None, keys: 
             raise ProjectError(notes_problems(document, source, name))
         changing = {el for e in full for el in e.iter()} | {el for e in notes for el in e.iter()}
         broken = [(e, word) for e, word in lines.faults(document) if e not in changing]
-        if not (full or notes or broken):
+        mislisted = listed_pages(document)
+        if not (full or notes or broken or mislisted):
             break
+        for link, page in mislisted:
+            link.set("data-page", str(page))
         for element, step in steps.items():
             element.set("data-fit", str(step))
         for element in notes:

@@ -83,13 +83,11 @@ def slide_pages(count: int, per_page: int = SLIDES_PER_PAGE) -> list[int]:
     return pages
 
 
-def page_starts(count: int) -> set[int]:
-    """The slides (0-based) that open a page of the handout."""
-    starts, first = set(), 0
-    for n in slide_pages(count):
-        starts.add(first)
-        first += n
-    return starts
+def slide_page_numbers(count: int) -> list[int]:
+    """The page each slide of a handout stands on, as its list of slides gives it: page 1 is
+    the title page, the slides fill the pages after it by slide_pages. The PDF's layout checks
+    each (fit.listed_pages) and sets the true page where the first page ran long."""
+    return [page for page, n in enumerate(slide_pages(count), 2) for _ in range(n)]
 
 
 @dataclass(frozen=True)
@@ -403,7 +401,7 @@ class Renderer:
             intro=intro_html,
             sections=sections,
             by_id={s.id: s for s in sections},
-            page_starts=page_starts(len(sections)) if slide else set(),
+            pages=slide_page_numbers(len(sections)) if slide else [],
             languages=self._languages(doc.id),
             **variables,
             **({"group": self.gettext(GROUP_LABEL) % {"number": group}} if group else {}),
