@@ -285,6 +285,7 @@ def measure(name: str, commands: list[list[str]], cwd: Path, parallel: int, say)
         say(f"  {name}: a run crashed ({exc}); running it again")
         return run_commands(commands, cwd, parallel)
 
+
 def bench(root: Path, packs: int = 300, jobs: int | None = None, console=None, runs: int = 5) -> list[Figure]:
     root = Path(root).resolve()
     say = console.print if console else print

@@ -3,9 +3,9 @@
 A handout's slide is a frame of fixed size (`.slide`, 16:9, style.css); its own content
 (`.slide-content`) must stay inside the frame's content box. A slide whose content reaches out is
 set smaller: the largest step (`data-fit="1"` to `STEPS`, style.css) at which it fits, found by
-laying out only the slides that reach out, a copy at each smaller step, in one small trial
-document (smallest_steps); one that reaches out even at the smallest step is the author's to
-shorten, named by its file and line. `settled` is the one loop of layouts of the document: these
+laying out only the slides that reach out, each a step smaller a round, in a small trial document
+(smallest_steps); one that reaches out even at the smallest step is the author's to shorten,
+named by its file and line. `settled` is the one loop of layouts of the document: these
 rules and lines.py's hyphenation rule share each layout.
 
 A slide's notes stand beside it in a row of fixed height (`.slide-row`, three a page), so notes
@@ -43,8 +43,12 @@ def _boxes(box, parent=None):
         yield from _boxes(child, box)
 
 
+def _classes(element) -> list[str]:
+    return (element.get("class") or "").split()
+
+
 def _has_class(box, name: str) -> bool:
-    return box.element is not None and name in (box.element.get("class") or "").split()
+    return box.element is not None and name in _classes(box.element)
 
 
 def _reach(box) -> tuple[float, float]:
@@ -137,7 +141,7 @@ def trial_tree(root, candidates: list) -> ET.Element:
     parents = {child: parent for parent in root.iter() for child in parent}
 
     def row_of(frame):
-        while frame is not None and ROW not in (frame.get("class") or "").split():
+        while frame is not None and ROW not in _classes(frame):
             frame = parents.get(frame)
         return frame
 
@@ -152,7 +156,7 @@ def trial_tree(root, candidates: list) -> ET.Element:
         node = ET.SubElement(node, element.tag, dict(element.attrib))
     for index, (frame, step) in enumerate(candidates):
         row = row_of(frame)
-        classes = [c for c in (row.get("class") or "").split() if c != "page-start"]
+        classes = [c for c in _classes(row) if c != "page-start"]
         slide = copy.deepcopy(frame)
         for element in slide.iter():
             element.attrib.pop("id", None)
@@ -213,7 +217,7 @@ def settled(render, trial, source: Path | None, name: str, unbroken=None, keys: 
 
 
 def _row_title(row) -> str:
-    frame = next((e for e in row.iter() if FRAME in (e.get("class") or "").split()), None)
+    frame = next((e for e in row.iter() if FRAME in _classes(e)), None)
     return _title(frame) if frame is not None else row.get("id") or ""
 
 
